@@ -1,0 +1,3 @@
+from ccnb.cli import main
+
+raise SystemExit(main())

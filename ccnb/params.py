@@ -1,0 +1,232 @@
+"""Report parameters: YAML files validated before any notebook runs.
+
+``params/default.yaml`` holds every default (the domain brief's targets, weights
+and thresholds); a center's own file only needs the keys it changes and is
+deep-merged over the defaults. Validation uses pydantic (typed models, unknown
+keys rejected) because its errors carry the exact path of the bad key, which we
+turn into one readable line per problem: ``params/x.yaml: kpi.weights.csat:
+expected a number, got 'high'``.
+
+Each analysis owns one section model below; add fields there, with a default in
+``params/default.yaml`` and a description.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ccnb import config
+
+
+class ParamsError(ValueError):
+    """Parameters that cannot be used; the message names file, key and problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# --------------------------------------------------------------------------- center
+class Queue(_Section):
+    business_line: str = Field(description="Business line the queue belongs to (QA sampling, reports).")
+    service_type: str = Field("service", description="service | sales | complaints | tech ...")
+    sales: bool = Field(False, description="Conversion is measured on this queue.")
+    name_zh: str | None = Field(None, description="Chinese display name.")
+
+
+class Center(_Section):
+    name: str = "Sample Center"
+    name_zh: str | None = None
+    timezone: str = Field("Asia/Shanghai", description="IANA zone of the center's wall clock.")
+    country: str = Field("CN", description="ISO country for public holidays (holidays package).")
+    currency: str = "CNY"
+    interval_minutes: Literal[15, 30] = 30
+    queues: dict[str, Queue] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (expected an IANA name such as 'Asia/Shanghai')")
+        return v
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        import holidays
+
+        if v not in holidays.list_supported_countries():
+            raise ValueError(f"unknown country {v!r} for public holidays (expected an ISO code such as 'CN')")
+        return v
+
+
+# --------------------------------------------------------------------------- report
+class Report(_Section):
+    lang: Literal["en", "zh"] = "en"
+    trend_months: int = Field(6, ge=1, le=36, description="Months shown in trend charts, the report month included.")
+    notebooks: list[str] | None = Field(None, description="Notebook file names to run; all in notebooks/ when empty.")
+    pdf: bool = True
+
+
+# --------------------------------------------------------------------------- kpi
+class Kpi(_Section):
+    targets: dict[str, float] = Field(default_factory=dict, description="KPI key -> target, in the KPI's unit.")
+    floors: dict[str, float] = Field(default_factory=dict,
+                                     description="KPI key -> level scoring 0 attainment (linear up to the target).")
+    weights: dict[str, float] = Field(default_factory=dict, description="KPI key -> weight in the composite score.")
+    amber_band: float = Field(0.05, ge=0, le=1, description="Within this relative distance short of target: amber.")
+    service_level_answer_s: float = Field(20, gt=0, description="T in 'answered within T seconds'.")
+    fcr_window_days: int = Field(7, ge=1, le=90, description="A repeat contact on the same reason within this window is not FCR.")
+    csat_satisfied_min: int = Field(4, ge=1, le=5, description="CSAT answers >= this are satisfied (top-2 box of 5).")
+    ces_easy_min: int = Field(5, ge=1, le=7, description="CES answers >= this are 'easy' (1-7 agreement scale).")
+    long_wait_s: float = Field(120, gt=0, description="A wait at least this long counts as a long wait.")
+    min_contacts: int = Field(30, ge=0, description="Fewer handled contacts than this: insufficient data.")
+    min_surveys: int = Field(5, ge=0, description="Fewer surveys than this: survey KPIs insufficient.")
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: w for k, w in v.items() if w < 0}
+        if bad:
+            raise ValueError(f"weights must not be negative: {bad}")
+        return v
+
+
+class QaItem(_Section):
+    label: str
+    label_zh: str | None = None
+    max_points: float = Field(gt=0)
+    critical: bool = False
+
+
+class Qa(_Section):
+    pass_mark: float = Field(80, ge=0, le=100)
+    critical_fail_scores_zero: bool = Field(True, description="A critical fail scores the call 0 in the QA KPI.")
+    form: dict[str, QaItem] = Field(default_factory=dict, description="item name (column item_<name>) -> definition.")
+
+
+class Forecast(_Section):
+    horizon_days: int = Field(31, ge=1, le=366)
+    seed: int = 0
+
+
+class Staffing(_Section):
+    service_level_target: float = Field(0.80, gt=0, lt=1)
+    answer_s: float = Field(20, gt=0)
+    max_occupancy: float = Field(0.85, gt=0, le=1)
+    shrinkage: float = Field(0.32, ge=0, lt=1)
+
+
+class Churn(_Section):
+    seed: int = 0
+
+
+class Retention(_Section):
+    customer_retention_target: float = Field(0.80, ge=0, le=1)
+    agent_attrition_target: float = Field(0.15, ge=0, le=5, description="Annualised leavers / average headcount.")
+
+
+class Params(_Section):
+    center: Center = Field(default_factory=Center)
+    report: Report = Field(default_factory=Report)
+    kpi: Kpi = Field(default_factory=Kpi)
+    qa: Qa = Field(default_factory=Qa)
+    forecast: Forecast = Field(default_factory=Forecast)
+    staffing: Staffing = Field(default_factory=Staffing)
+    churn: Churn = Field(default_factory=Churn)
+    retention: Retention = Field(default_factory=Retention)
+
+    #: Files these parameters came from (defaults first); not part of the YAML.
+    sources: list[str] = Field(default_factory=list, exclude=True)
+
+    @model_validator(mode="after")
+    def _qa_form_points(self) -> "Params":
+        total = sum(i.max_points for i in self.qa.form.values())
+        if self.qa.form and abs(total - 100) > 1e-6:
+            raise ValueError(f"qa.form item max_points must sum to 100, they sum to {total:g}")
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 of the effective parameters (for run records)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Recursively merge ``override`` into a copy of ``base`` (mappings merge, the rest replaces)."""
+    out = copy.deepcopy(base)
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def read_yaml(path: Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: parameters file not found")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ParamsError(f"{path}: not UTF-8 text; save the parameters file as UTF-8") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ParamsError(f"{path}: not valid YAML{where}: {problem}") from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ParamsError(f"{path}: expected a mapping of sections (center:, kpi:, ...), got {type(doc).__name__}")
+    return doc
+
+
+def _describe(err: dict) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    typ, msg = err["type"], err["msg"]
+    if typ == "extra_forbidden":
+        return f"{loc}: unknown key (not a ccnb parameter; check the spelling against params/default.yaml)"
+    if typ == "missing":
+        return f"{loc}: required key is missing"
+    got = err.get("input")
+    shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
+    msg = msg.removeprefix("Value error, ")
+    return f"{loc}: {msg}, got {shown}" if loc else f"{msg}"
+
+
+def validate(doc: dict, source: str = "<params>") -> Params:
+    try:
+        return Params.model_validate(doc)
+    except ValidationError as e:
+        lines = [f"{source}: {_describe(err)}" for err in e.errors()]
+        raise ParamsError("invalid parameters:\n  " + "\n  ".join(lines)) from None
+
+
+def load_params(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Params:
+    """Defaults from ``params/default.yaml``, then ``path`` (partial is fine), then ``overrides``.
+
+    Raises :class:`ParamsError` naming the file and key of every problem.
+    """
+    doc = read_yaml(config.DEFAULT_PARAMS)
+    sources = [str(config.DEFAULT_PARAMS)]
+    label = str(config.DEFAULT_PARAMS)
+    if path is not None and Path(path).resolve() != config.DEFAULT_PARAMS.resolve():
+        doc = deep_merge(doc, read_yaml(Path(path)))
+        sources.append(str(path))
+        label = str(path)
+    if overrides:
+        doc = deep_merge(doc, overrides)
+    p = validate(doc, label)
+    p.sources = sources
+    return p
