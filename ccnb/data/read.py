@@ -1,0 +1,226 @@
+"""Finding a table's files in a data folder and reading them into DuckDB.
+
+Each file becomes a DuckDB relation with every contract column as found in the
+file (CSV: text, Parquet: its own types) plus two bookkeeping columns: ``_file``
+(path relative to the data folder) and ``_row`` (the CSV line number, header =
+line 1, or the 1-based Parquet/DataFrame row). Type conversion and checks happen
+in :mod:`ccnb.data.validate`.
+
+CSV encodings: UTF-8 (with or without BOM) is read directly; otherwise the file
+is decoded as GB18030 (a superset of GBK and GB2312, what Chinese systems
+export) and transcoded to a UTF-8 working copy. Files with NUL bytes or that
+decode as neither are rejected as not being text.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ccnb.data.errors import DataError, Problem
+
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DATA_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
+_CHUNK = 1 << 20
+
+
+@dataclass
+class SourceFile:
+    table: str
+    path: Path
+    rel: str  # as shown in messages
+    kind: str  # "csv" | "parquet" | "frame"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    columns: tuple[str, ...] = ()
+    read_path: Path | None = None  # the (possibly transcoded) file DuckDB reads
+
+
+def _suffix(p: Path) -> str:
+    name = p.name.lower()
+    for s in DATA_SUFFIXES:
+        if name.endswith(s):
+            return s
+    return ""
+
+
+def discover(root: Path, table_names, optional=()) -> tuple[dict[str, list[Path]], list[Problem]]:
+    """Map table name -> its files in ``root``; problems for missing, ambiguous and unknown entries."""
+    root = Path(root)
+    found: dict[str, list[Path]] = {}
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise DataError([Problem(None, str(root), None, [], "a folder of data files",
+                                 "data folder not found" if not root.exists() else "not a folder")])
+    entries = {p.name: p for p in root.iterdir() if not p.name.startswith((".", "_"))}
+    claimed: set[str] = set()
+    for t in table_names:
+        files = [p for n, p in entries.items() if p.is_file() and _suffix(p) and n[: len(n) - len(_suffix(p))] == t]
+        folder = entries.get(t) if entries.get(t) is not None and entries[t].is_dir() else None
+        if files and folder:
+            problems.append(Problem(t, f"{t}/ and {files[0].name}", None, [], "either one file or one folder per table",
+                                    "the table is given twice"))
+            continue
+        if len(files) > 1:
+            problems.append(Problem(t, ", ".join(sorted(f.name for f in files)), None, [],
+                                    "one file per table (or a folder of files)", "the table is given in several files"))
+            continue
+        if folder:
+            parts = sorted(p for p in folder.rglob("*") if p.is_file() and _suffix(p) and not p.name.startswith("."))
+            if not parts:
+                problems.append(Problem(t, f"{t}/", None, [], "CSV or Parquet files in the folder", "the folder is empty"))
+                continue
+            found[t] = parts
+            claimed.add(t)
+        elif files:
+            found[t] = files
+            claimed.add(files[0].name)
+        elif t not in optional:
+            problems.append(Problem(t, str(root), None, [],
+                                    f"{t}.csv, {t}.csv.gz, {t}.parquet or a folder {t}/", "required table is missing"))
+    for n, p in sorted(entries.items()):
+        if n in claimed or (p.is_file() and not _suffix(p)) or (p.is_dir() and n in table_names):
+            continue
+        if p.is_dir():
+            continue
+        stem = n[: len(n) - len(_suffix(p))]
+        if stem in found:
+            continue
+        import difflib
+
+        near = difflib.get_close_matches(stem, list(table_names), n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        problems.append(Problem(None, n, None, [], "files named after contract tables: " + ", ".join(table_names),
+                                f"unknown data file{hint}"))
+    return found, problems
+
+
+# ----------------------------------------------------------------------------- encodings
+def _open_bytes(path: Path):
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
+def detect_encoding(path: Path, rel: str, table: str) -> str:
+    """'utf-8' or 'gb18030'; raises DataError for binary or undecodable files."""
+    try:
+        with _open_bytes(path) as f:
+            head = f.read(65536)
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise DataError([Problem(table, rel, None, [], "a readable CSV file", f"cannot be read ({e})")]) from None
+    if not head.strip():
+        raise DataError([Problem(table, rel, None, [], "a header line naming the columns", "the file is empty")])
+    if b"\x00" in head:
+        raise DataError([Problem(table, rel, None, [], "CSV text (UTF-8 or GBK/GB18030)",
+                                 "binary content (NUL bytes), not a CSV text file")])
+    for enc in ("utf-8", "gb18030"):
+        dec = codecs.getincrementaldecoder(enc)()
+        line = 1
+        try:
+            with _open_bytes(path) as f:
+                while chunk := f.read(_CHUNK):
+                    text = dec.decode(chunk)
+                    line += text.count("\n")
+                dec.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError:
+            if enc == "utf-8":
+                first_bad_line = line
+            continue
+    raise DataError([Problem(table, rel, None, [], "text in UTF-8 or GBK/GB18030",
+                             f"not decodable as UTF-8 or GB18030 (first bad byte near line {first_bad_line})")])
+
+
+def _transcode(src: Path, dst: Path, encoding: str) -> None:
+    dec = codecs.getincrementaldecoder(encoding)()
+    with _open_bytes(src) as f, open(dst, "w", encoding="utf-8", newline="") as out:
+        while chunk := f.read(_CHUNK):
+            out.write(dec.decode(chunk))
+        out.write(dec.decode(b"", final=True))
+
+
+def _header(path: Path, encoding: str) -> tuple[str, str]:
+    with _open_bytes(path) as f:
+        raw = f.read(65536)
+    text = raw.decode(encoding, errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text.splitlines() else ""
+    return first, text
+
+
+def sniff_delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def prepare_csv(sf: SourceFile, workdir: Path) -> SourceFile:
+    """Detect encoding and delimiter, read the header, transcode when needed."""
+    sf.encoding = detect_encoding(sf.path, sf.rel, sf.table)
+    header, _ = _header(sf.path, sf.encoding)
+    sf.delimiter = sniff_delimiter(header)
+    cols = next(csv.reader(io.StringIO(header), delimiter=sf.delimiter))
+    sf.columns = tuple(c.strip().lstrip("\ufeff") for c in cols)
+    if not any(sf.columns):
+        raise DataError([Problem(sf.table, sf.rel, None, [], "a header line naming the columns", "the header line is empty")])
+    dupes = sorted({c for c in sf.columns if sf.columns.count(c) > 1})
+    if dupes:
+        raise DataError([Problem(sf.table, sf.rel, ", ".join(dupes), [1], "each column named once",
+                                 "the header repeats a column name")])
+    sf.read_path = sf.path
+    if sf.encoding != "utf-8":
+        workdir.mkdir(parents=True, exist_ok=True)
+        sf.read_path = workdir / f"{sf.table}-{abs(hash(sf.rel))}.csv"
+        _transcode(sf.path, sf.read_path, sf.encoding)
+    return sf
+
+
+def _q(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def csv_relation_sql(sf: SourceFile, rejects: str) -> str:
+    """SELECT over a CSV file: every column as text, with _file and _row (line number)."""
+    cols = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in sf.columns) + "}"
+    return (
+        f"SELECT *, {_q(sf.rel)} AS _file, (row_number() OVER ()) + 1 AS _row FROM read_csv({_q(sf.read_path)}, "
+        f"header = true, auto_detect = false, columns = {cols}, delim = {_q(sf.delimiter)}, quote = '\"', "
+        f"escape = '\"', strict_mode = true, store_rejects = true, rejects_table = {_q(rejects)}, "
+        f"rejects_scan = {_q(rejects + '_scans')}, ignore_errors = true)"
+    )
+
+
+def check_csv_rejects(con: duckdb.DuckDBPyConnection, sf: SourceFile, rejects: str) -> None:
+    """Raise for rows DuckDB's CSV reader rejected (wrong field count, bad quoting)."""
+    try:
+        rows = con.execute(f"SELECT line, error_type, error_message, csv_line FROM {rejects} ORDER BY line LIMIT 5").fetchall()
+        n = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
+    except duckdb.CatalogException:
+        return
+    if rows:
+        shown = "; ".join(f"line {r[0]}: {r[2].strip()}" for r in rows)
+        raise DataError([Problem(sf.table, sf.rel, None, [r[0] for r in rows],
+                                 f"{len(sf.columns)} fields per line, separated by {sf.delimiter!r}, quotes closed",
+                                 f"malformed CSV lines ({n} in all): {shown}")])
+
+
+def parquet_relation_sql(sf: SourceFile) -> str:
+    return f"SELECT * EXCLUDE (file_row_number), {_q(sf.rel)} AS _file, file_row_number + 1 AS _row " \
+           f"FROM read_parquet({_q(sf.path)}, file_row_number = true)"
+
+
+def parquet_columns(con: duckdb.DuckDBPyConnection, sf: SourceFile) -> tuple[str, ...]:
+    try:
+        rel = con.sql(f"SELECT * FROM read_parquet({_q(sf.path)}) LIMIT 0")
+    except duckdb.Error as e:
+        raise DataError([Problem(sf.table, sf.rel, None, [], "a readable Parquet file",
+                                 f"cannot be read as Parquet ({str(e).splitlines()[0]})")]) from None
+    return tuple(rel.columns)

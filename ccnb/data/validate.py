@@ -1,0 +1,327 @@
+"""Contract checks, run inside DuckDB so they scale to files that do not fit in memory.
+
+For each table: columns present (and no unknown ones), values convertible to
+their contract type, no empty required values, allowed values and ranges, a
+unique key, the table's row rules, then foreign keys across tables. Every
+finding is a :class:`~ccnb.data.errors.Problem` naming file, column and the
+first offending rows. A table is stored typed as ``<name>`` with two extra
+columns ``_file`` and ``_row`` (where each row came from).
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ccnb.data.contract import TABLES, Column, Table
+from ccnb.data.errors import DataError, Problem
+from ccnb.data.read import (SourceFile, _ident, _q, check_csv_rejects, csv_relation_sql, parquet_columns,
+                            parquet_relation_sql, prepare_csv)
+
+EXAMPLES = 5
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "是")
+FALSE_WORDS = ("false", "f", "0", "no", "n", "否")
+_OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
+#: Tables that must not be empty (the rest may legitimately have no rows, e.g. no complaints).
+NON_EMPTY = ("interactions", "agents", "customers")
+
+
+def _line_word(kind: str) -> str:
+    return "line" if kind == "csv" else "row"
+
+
+# ----------------------------------------------------------------------------- conversion
+def convert_expr(col: Column, src_type: str, tz: str) -> tuple[str, str]:
+    """(typed SQL expression, SQL condition true when a present value did not convert)."""
+    c = _ident(col.name)
+    src_type = src_type.upper()
+    is_text = src_type.startswith("VARCHAR")
+    v = f"NULLIF(trim({c}), '')" if is_text else c
+    if col.type == "string":
+        expr = v if is_text else f"CAST({c} AS VARCHAR)"
+        return expr, "false"
+    if col.type == "float":
+        expr = f"TRY_CAST({v} AS DOUBLE)"
+    elif col.type == "int":
+        d = f"TRY_CAST({v} AS DOUBLE)"
+        expr = f"COALESCE(TRY_CAST({v} AS BIGINT), CASE WHEN {d} = floor({d}) AND abs({d}) < 9e15 THEN CAST({d} AS BIGINT) END)"
+    elif col.type == "bool":
+        if is_text:
+            t = ", ".join(_q(w) for w in TRUE_WORDS)
+            f = ", ".join(_q(w) for w in FALSE_WORDS)
+            expr = f"CASE WHEN lower({v}) IN ({t}) THEN true WHEN lower({v}) IN ({f}) THEN false END"
+        elif src_type == "BOOLEAN":
+            expr = c
+        else:
+            expr = f"CASE WHEN {c} = 1 THEN true WHEN {c} = 0 THEN false END"
+    elif col.type == "date":
+        if is_text:
+            expr = f"COALESCE(TRY_CAST({v} AS DATE), CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE))"
+        elif "TIME ZONE" in src_type:
+            expr = f"CAST(timezone({_q(tz)}, {c}) AS DATE)"
+        else:
+            expr = f"TRY_CAST({c} AS DATE)"
+    elif col.type == "timestamp":
+        if is_text:
+            expr = (f"CASE WHEN regexp_matches({v}, {_q(_OFFSET_RE)}) THEN timezone({_q(tz)}, TRY_CAST({v} AS TIMESTAMPTZ)) "
+                    f"ELSE TRY_CAST({v} AS TIMESTAMP) END")
+        elif "TIME ZONE" in src_type:
+            expr = f"timezone({_q(tz)}, {c})"
+        else:
+            expr = f"TRY_CAST({c} AS TIMESTAMP)"
+    else:  # pragma: no cover - contract types are closed
+        raise ValueError(col.type)
+    return expr, f"({v} IS NOT NULL AND ({expr}) IS NULL)"
+
+
+def _expected_type(col: Column) -> str:
+    return {
+        "float": "a number",
+        "int": "a whole number",
+        "bool": "true/false (also 1/0, yes/no)",
+        "date": "a date like 2026-01-31",
+        "timestamp": "a timestamp like 2026-01-31 09:15:00 (optionally with a UTC offset such as +08:00)",
+        "string": "text",
+    }[col.type]
+
+
+# ----------------------------------------------------------------------------- per-table build
+class TableBuilder:
+    """Reads one table's sources into ``con`` as a typed table, collecting problems."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: Table, tz: str, workdir: Path):
+        self.con, self.spec, self.tz, self.workdir = con, spec, tz, workdir
+        self.problems: list[Problem] = []
+        self.kind = "csv"
+        self.files: list[str] = []
+
+    # -- helpers
+    def _examples(self, where: str, show: str, relation: str) -> tuple[list[int], list[str], int]:
+        n = self.con.execute(f"SELECT count(*) FROM {relation} WHERE {where}").fetchall()[0][0]
+        rows = self.con.execute(
+            f"SELECT _file, _row, {show} FROM {relation} WHERE {where} ORDER BY _file, _row LIMIT {EXAMPLES}").fetchall()
+        lw = _line_word(self.kind)
+        multi = len(self.files) > 1
+        ex = [f"{(r[0] + ' ') if multi else ''}{lw} {r[1]}: {r[2]}" for r in rows]
+        return [r[1] for r in rows], ex, n
+
+    def _file_of(self, relation: str, where: str) -> str:
+        r = self.con.execute(f"SELECT DISTINCT _file FROM {relation} WHERE {where} ORDER BY 1 LIMIT 3").fetchall()
+        return ", ".join(x[0] for x in r) or ", ".join(self.files)
+
+    def add(self, column, found, expected, where=None, show=None, relation=None, file=None):
+        rows, ex, n = ([], [], None)
+        if where is not None:
+            rows, ex, n = self._examples(where, show or "NULL", relation)
+            file = file or self._file_of(relation, where)
+        self.problems.append(Problem(self.spec.name, file or ", ".join(self.files), column, rows, expected, found, ex, n))
+
+    # -- sources
+    def _check_columns(self, rel: str, cols: tuple[str, ...]) -> None:
+        spec = self.spec
+        missing = [c.name for c in spec.columns if c.required and c.name not in cols]
+        extra = [c for c in cols if c not in spec.names and not (spec.extra_prefix and c.startswith(spec.extra_prefix))]
+        for m in missing:
+            near = difflib.get_close_matches(m, extra, n=1)
+            hint = f" (the file has {near[0]!r})" if near else ""
+            self.problems.append(Problem(spec.name, rel, m, [1] if self.kind == "csv" else [],
+                                         f"a column named {m!r} ({spec.column(m).description})",
+                                         f"required column is missing{hint}"))
+        for e in extra:
+            near = difflib.get_close_matches(e, spec.names, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            allowed = f"; or {spec.extra_prefix}<name> columns" if spec.extra_prefix else ""
+            self.problems.append(Problem(spec.name, rel, e, [1] if self.kind == "csv" else [],
+                                         f"only the contract's columns ({', '.join(spec.names)}{allowed})",
+                                         f"unknown column{hint}"))
+
+    def load_files(self, sources: list[SourceFile]) -> str | None:
+        """Create ``raw_<table>``; return its name or None when columns are wrong."""
+        parts = []
+        for i, sf in enumerate(sources):
+            self.files.append(sf.rel)
+            if sf.kind == "csv":
+                self.kind = "csv"
+                prepare_csv(sf, self.workdir)
+                cols = sf.columns
+                self._check_columns(sf.rel, cols)
+                sql = csv_relation_sql(sf, f"ccnb_rejects_{self.spec.name}_{i}")
+            else:
+                self.kind = "parquet"
+                cols = parquet_columns(self.con, sf)
+                self._check_columns(sf.rel, cols)
+                sql = parquet_relation_sql(sf)
+            parts.append(sql)
+        if self.problems:
+            return None
+        raw = f"raw_{self.spec.name}"
+        union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {union}")
+        for i, sf in enumerate(sources):
+            if sf.kind == "csv" and self._has(f"ccnb_rejects_{self.spec.name}_{i}"):
+                check_csv_rejects(self.con, sf, f"ccnb_rejects_{self.spec.name}_{i}")
+        return raw
+
+    def load_frame(self, df: pd.DataFrame) -> str | None:
+        self.kind = "frame"
+        self.files = [f"{self.spec.name} DataFrame"]
+        self._check_columns(self.files[0], tuple(str(c) for c in df.columns))
+        if self.problems:
+            return None
+        name = f"frame_{self.spec.name}"
+        self.con.register(name, df)
+        raw = f"raw_{self.spec.name}"
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT *, {_q(self.files[0])} AS _file, "
+                         f"(row_number() OVER ()) AS _row FROM {name}")
+        self.con.unregister(name)
+        return raw
+
+    def _has(self, table: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
+
+    # -- checks
+    def convert(self, raw: str, target: str) -> bool:
+        spec = self.spec
+        types = dict(self.con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {raw})").fetchall())
+        if types and not self.con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]:
+            if spec.name in NON_EMPTY:
+                self.problems.append(Problem(spec.name, ", ".join(self.files), None, [],
+                                             f"at least one row of {spec.name}", "the table has a header but no rows"))
+                return False
+        extra_cols = [c for c in types if spec.extra_prefix and c.startswith(spec.extra_prefix)]
+        cols = list(spec.columns) + [Column(c, spec.extra_type, "form item", nullable=True, min=0) for c in extra_cols]
+        exprs, fails = [], []
+        for col in cols:
+            if col.name not in types:
+                exprs.append(f"CAST(NULL AS {col.duckdb_type}) AS {_ident(col.name)}")
+                continue
+            expr, bad = convert_expr(col, types[col.name], self.tz)
+            exprs.append(f"CAST({expr} AS {col.duckdb_type}) AS {_ident(col.name)}")
+            if bad != "false":
+                fails.append((col, bad))
+        if fails:
+            counts = self.con.execute(
+                "SELECT " + ", ".join(f"count_if({b})" for _, b in fails) + f" FROM {raw}").fetchall()[0]
+            for (col, bad), n in zip(fails, counts):
+                if n:
+                    self.add(col.name, "values of the wrong type", _expected_type(col), bad,
+                             f"'''' || CAST({_ident(col.name)} AS VARCHAR) || ''''", raw)
+        self._check_time_zones(raw, types)
+        if self.problems:
+            return False
+        self.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(exprs)}, _file, _row FROM {raw}")
+        self.columns = [c for c in cols]
+        return True
+
+    def _check_time_zones(self, raw: str, types: dict) -> None:
+        for col in self.spec.columns:
+            if col.type != "timestamp" or col.name not in types or not types[col.name].startswith("VARCHAR"):
+                continue
+            c = _ident(col.name)
+            v = f"NULLIF(trim({c}), '')"
+            has = f"regexp_matches({v}, {_q(_OFFSET_RE)})"
+            with_off, without = self.con.execute(
+                f"SELECT count_if({has}), count_if({v} IS NOT NULL AND NOT {has}) FROM {raw}").fetchall()[0]
+            if with_off and without:
+                minority = has if with_off < without else f"{v} IS NOT NULL AND NOT {has}"
+                self.add(col.name, "some timestamps carry a UTC offset and others do not",
+                         "all timestamps of a column with an offset (e.g. +08:00) or all without (local time)",
+                         minority, f"'''' || {c} || ''''", raw)
+            elif without:
+                ts = f"TRY_CAST({v} AS TIMESTAMP)"
+                gap = f"{ts} IS NOT NULL AND timezone({_q(self.tz)}, timezone({_q(self.tz)}, {ts})) <> {ts}"
+                if self.con.execute(f"SELECT count_if({gap}) FROM {raw}").fetchall()[0][0]:
+                    self.add(col.name, f"local times that do not exist in {self.tz} (skipped by a daylight-saving change)",
+                             "wall-clock times that exist in the center's time zone", gap, f"'''' || {c} || ''''", raw)
+
+    def check_values(self, t: str) -> None:
+        spec = self.spec
+        conds = []
+        for col in self.columns:
+            c = _ident(col.name)
+            if not col.nullable:
+                conds.append((col, f"{c} IS NULL", "empty values in a required column", f"a value in every row ({_expected_type(col)})"))
+            if col.allowed:
+                vals = ", ".join(_q(a) for a in col.allowed)
+                conds.append((col, f"{c} IS NOT NULL AND {c} NOT IN ({vals})", "values outside the allowed set",
+                              "one of " + ", ".join(col.allowed)))
+            if col.min is not None or col.max is not None:
+                lo = f"{c} < {col.min}" if col.min is not None else "false"
+                hi = f"{c} > {col.max}" if col.max is not None else "false"
+                what = "negative or absurd durations" if col.unit == "s" else "values out of range"
+                unit = f" {col.unit}" if col.unit and not col.unit[0].isdigit() else ""
+                rng = (f"between {col.min:g} and {col.max:g}{unit}" if col.max is not None else f"at least {col.min:g}{unit}")
+                conds.append((col, f"{c} IS NOT NULL AND ({lo} OR {hi})", what, rng))
+        if conds:
+            counts = self.con.execute("SELECT " + ", ".join(f"count_if({w})" for _, w, _, _ in conds) + f" FROM {t}").fetchall()[0]
+            for (col, where, found, expected), n in zip(conds, counts):
+                if n:
+                    self.add(col.name, found, expected, where, f"'''' || CAST({_ident(col.name)} AS VARCHAR) || ''''", t)
+        key = ", ".join(_ident(k) for k in spec.key)
+        dup = self.con.execute(
+            f"SELECT count(*) FROM (SELECT {key} FROM {t} GROUP BY ALL HAVING count(*) > 1)").fetchall()[0][0]
+        if dup:
+            shown = " || ', ' || ".join(f"CAST({_ident(k)} AS VARCHAR)" for k in spec.key)
+            where = f"({key}) IN (SELECT ({key}) FROM {t} GROUP BY ALL HAVING count(*) > 1)" if len(spec.key) > 1 else \
+                f"{key} IN (SELECT {key} FROM {t} GROUP BY ALL HAVING count(*) > 1)"
+            self.add(", ".join(spec.key), f"duplicate key ({dup} key value{'s' if dup > 1 else ''} repeated)",
+                     f"each {', '.join(spec.key)} once", where, f"'''' || {shown} || ''''", t)
+        for rule in spec.rules:
+            cols_in = [c.name for c in spec.columns if c.name in rule.sql][:3]
+            show = " || ', ' || ".join(f"'{n}=' || coalesce(CAST({_ident(n)} AS VARCHAR), 'NULL')" for n in cols_in)
+            if self.con.execute(f"SELECT count_if(NOT ({rule.sql})) FROM {t}").fetchall()[0][0]:
+                self.add(", ".join(cols_in), f"rows break the rule '{rule.name.replace('_', ' ')}'", rule.expected,
+                         f"NOT ({rule.sql})", show, t)
+
+
+def check_foreign_keys(con: duckdb.DuckDBPyConnection, spec: Table, present: set[str], kind: str,
+                       files: list[str]) -> list[Problem]:
+    problems = []
+    for fk in spec.foreign_keys:
+        if fk.table not in present:
+            continue
+        c = _ident(fk.column)
+        where = f"{c} IS NOT NULL AND {c} NOT IN (SELECT {_ident(fk.ref_column)} FROM {fk.table})"
+        n = con.execute(f"SELECT count(*) FROM {spec.name} WHERE {where}").fetchall()[0][0]
+        if n:
+            rows = con.execute(f"SELECT _file, _row, {c} FROM {spec.name} WHERE {where} ORDER BY _file, _row LIMIT {EXAMPLES}").fetchall()
+            lw = _line_word(kind)
+            ex = [f"{(r[0] + ' ') if len(files) > 1 else ''}{lw} {r[1]}: '{r[2]}'" for r in rows]
+            fl = ", ".join(sorted({r[0] for r in rows}))
+            problems.append(Problem(spec.name, fl, fk.column, [r[1] for r in rows],
+                                    f"every {fk.column} to be listed in {fk.table}.{fk.ref_column}",
+                                    f"{fk.column} values not found in {fk.table}", ex, n))
+    return problems
+
+
+def build_all(con: duckdb.DuckDBPyConnection, sources: dict[str, list[SourceFile] | pd.DataFrame], tz: str,
+              workdir: Path, origin: str) -> dict[str, list[str]]:
+    """Validate and store every table; raise DataError with all problems found."""
+    from ccnb.data.contract import LOAD_ORDER
+
+    problems: list[Problem] = []
+    built: dict[str, TableBuilder] = {}
+    for name in LOAD_ORDER:
+        if name not in sources:
+            continue
+        b = TableBuilder(con, TABLES[name], tz, workdir)
+        src = sources[name]
+        try:
+            raw = b.load_frame(src) if isinstance(src, pd.DataFrame) else b.load_files(src)
+        except DataError as e:
+            problems += e.problems
+            continue
+        if raw and b.convert(raw, name):
+            con.execute(f"DROP TABLE IF EXISTS {raw}")
+            b.check_values(name)
+            built[name] = b
+        problems += b.problems
+    present = set(built)
+    for name, b in built.items():
+        if not b.problems:
+            problems += check_foreign_keys(con, TABLES[name], present, b.kind, b.files)
+    if problems:
+        raise DataError(problems, origin)
+    return {name: b.files for name, b in built.items()}
