@@ -82,15 +82,16 @@ def discover(root: Path, table_names, optional=()) -> tuple[dict[str, list[Path]
             found[t] = files
             claimed.add(files[0].name)
         elif t not in optional:
-            problems.append(Problem(t, str(root), None, [],
-                                    f"{t}.csv, {t}.csv.gz, {t}.parquet or a folder {t}/", "required table is missing"))
+            problems.append(Problem(t, None, None, [],
+                                    f"{t}.csv, {t}.csv.gz, {t}.parquet or a folder {t}/ in the data folder",
+                                    "required table is missing"))
     for n, p in sorted(entries.items()):
         if n in claimed or (p.is_file() and not _suffix(p)) or (p.is_dir() and n in table_names):
             continue
         if p.is_dir():
             continue
         stem = n[: len(n) - len(_suffix(p))]
-        if stem in found:
+        if stem in table_names:  # already read, or reported as given twice
             continue
         import difflib
 
@@ -118,19 +119,21 @@ def detect_encoding(path: Path, rel: str, table: str) -> str:
     if b"\x00" in head:
         raise DataError([Problem(table, rel, None, [], "CSV text (UTF-8 or GBK/GB18030)",
                                  "binary content (NUL bytes), not a CSV text file")])
+    first_bad_line = 1
     for enc in ("utf-8", "gb18030"):
         dec = codecs.getincrementaldecoder(enc)()
         line = 1
+        chunk = b""
         try:
             with _open_bytes(path) as f:
                 while chunk := f.read(_CHUNK):
-                    text = dec.decode(chunk)
-                    line += text.count("\n")
+                    dec.decode(chunk)
+                    line += chunk.count(b"\n")
                 dec.decode(b"", final=True)
             return enc
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as e:
             if enc == "utf-8":
-                first_bad_line = line
+                first_bad_line = line + chunk[: max(e.start, 0)].count(b"\n")
             continue
     raise DataError([Problem(table, rel, None, [], "text in UTF-8 or GBK/GB18030",
                              f"not decodable as UTF-8 or GB18030 (first bad byte near line {first_bad_line})")])

@@ -258,7 +258,8 @@ class TableBuilder:
             counts = self.con.execute("SELECT " + ", ".join(f"count_if({w})" for _, w, _, _ in conds) + f" FROM {t}").fetchall()[0]
             for (col, where, found, expected), n in zip(conds, counts):
                 if n:
-                    self.add(col.name, found, expected, where, f"'''' || CAST({_ident(col.name)} AS VARCHAR) || ''''", t)
+                    self.add(col.name, found, expected, where,
+                             f"coalesce('''' || CAST({_ident(col.name)} AS VARCHAR) || '''', '(empty)')", t)
         key = ", ".join(_ident(k) for k in spec.key)
         dup = self.con.execute(
             f"SELECT count(*) FROM (SELECT {key} FROM {t} GROUP BY ALL HAVING count(*) > 1)").fetchall()[0][0]
