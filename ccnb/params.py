@@ -92,12 +92,25 @@ class Kpi(_Section):
     min_contacts: int = Field(30, ge=0, description="Fewer handled contacts than this: insufficient data.")
     min_surveys: int = Field(5, ge=0, description="Fewer surveys than this: survey KPIs insufficient.")
 
+    @field_validator("targets", "floors", "weights")
+    @classmethod
+    def _known_kpis(cls, v: dict[str, float]) -> dict[str, float]:
+        from ccnb.kpi.registry import REGISTRY
+
+        unknown = sorted(set(v) - set(REGISTRY))
+        if unknown:
+            raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
+        return v
+
     @field_validator("weights")
     @classmethod
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
         bad = {k: w for k, w in v.items() if w < 0}
         if bad:
             raise ValueError(f"weights must not be negative: {bad}")
+        total = sum(v.values())
+        if v and abs(total - 1) > 1e-6:
+            raise ValueError(f"weights must sum to 1 (100 %), they sum to {total:.4g}")
         return v
 
 
