@@ -75,6 +75,17 @@ class Report(_Section):
     trend_months: int = Field(6, ge=1, le=36, description="Months shown in trend charts, the report month included.")
     notebooks: list[str] | None = Field(None, description="Notebook file names to run; all in notebooks/ when empty.")
     pdf: bool = True
+    headline_kpis: list[str] = Field(default_factory=list, description="KPI keys on the overview's headline cards.")
+
+    @field_validator("headline_kpis")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        from ccnb.kpi.registry import REGISTRY
+
+        unknown = [k for k in v if k not in REGISTRY]
+        if unknown:
+            raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
+        return v
 
 
 # --------------------------------------------------------------------------- kpi
@@ -83,6 +94,8 @@ class Kpi(_Section):
     floors: dict[str, float] = Field(default_factory=dict,
                                      description="KPI key -> level scoring 0 attainment (linear up to the target).")
     weights: dict[str, float] = Field(default_factory=dict, description="KPI key -> weight in the composite score.")
+    bands: dict[str, tuple[float, float]] = Field(default_factory=dict,
+                                                  description="KPI key -> healthy [low, high] (e.g. occupancy).")
     amber_band: float = Field(0.05, ge=0, le=1, description="Within this relative distance short of target: amber.")
     service_level_answer_s: float = Field(20, gt=0, description="T in 'answered within T seconds'.")
     fcr_window_days: int = Field(7, ge=1, le=90, description="A repeat contact on the same reason within this window is not FCR.")
@@ -92,7 +105,7 @@ class Kpi(_Section):
     min_contacts: int = Field(30, ge=0, description="Fewer handled contacts than this: insufficient data.")
     min_surveys: int = Field(5, ge=0, description="Fewer surveys than this: survey KPIs insufficient.")
 
-    @field_validator("targets", "floors", "weights")
+    @field_validator("targets", "floors", "weights", "bands")
     @classmethod
     def _known_kpis(cls, v: dict[str, float]) -> dict[str, float]:
         from ccnb.kpi.registry import REGISTRY

@@ -49,7 +49,7 @@ class Kpi:
     numerator: str
     denominator: str
     unit: str  # "share" (0-1), "s" (seconds), "points" (0-100), "nps" (-100..100), "count", "rate/yr"
-    direction: str  # "higher" | "lower" | "none" (tracked, no target)
+    direction: str  # "higher" | "lower" | "band" (healthy range, kpi.bands) | "none" (tracked, no target)
     description: str
     scale: float = 1.0
     #: Levels the KPI means something at (answer rate is a queue's, not an agent's).
@@ -71,6 +71,12 @@ class Kpi:
     @property
     def higher_is_better(self) -> bool:
         return self.direction == "higher"
+
+    @property
+    def fmt(self) -> str:
+        """How reports format a value (see ``ccnb.display.format_value``)."""
+        return {"share": "pct", "s": "s", "points": "points", "nps": "nps", "rate/yr": "pct",
+                "count": "num1"}[self.unit]
 
 
 @lru_cache(maxsize=1)
@@ -151,7 +157,7 @@ _DEFS = [
         "end) still active at its end / active at its start.", levels=("center",), sample="customers"),
     # ---------------------------------------------------------------- employee
     Kpi("occupancy", "Occupancy", "占用率", "efficiency", "agent_days",
-        "talk_s + hold_s + acw_s", "logged_in_s - break_s", "share", "none",
+        "talk_s + hold_s + acw_s", "logged_in_s - break_s", "share", "band",
         "(Talk + hold + ACW) / (logged-in time - breaks). 70-80 % is healthy: higher burns agents out.",
         sample="agent_days"),
     Kpi("utilization", "Utilization", "利用率", "efficiency", "agent_days",

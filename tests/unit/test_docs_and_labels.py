@@ -19,4 +19,4 @@ def test_registry_names_in_both_languages():
     for k in REGISTRY.values():
         assert k.name_en and k.name_zh and k.name_en != k.name_zh
         assert k.dimension in ("customer", "efficiency", "business", "employee", "quality")
-        assert k.direction in ("higher", "lower", "none")
+        assert k.direction in ("higher", "lower", "band", "none")
