@@ -1,0 +1,211 @@
+"""The ``ccnb`` command: ``ccnb report``, ``ccnb sample``, ``ccnb validate`` (also ``python -m ccnb``).
+
+Expected problems (a bad argument, parameters or data, a failing notebook) print one
+clear message on stderr, without a traceback, and exit with a code that says which
+kind of problem it was (see :data:`EXIT_CODES`); a traceback means a bug in ccnb.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from ccnb import __version__, config
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_DATA = 3
+EXIT_NOTEBOOK = 4
+EXIT_RENDER = 5
+EXIT_INTERRUPTED = 130
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_INTERNAL: "internal error (a bug: the traceback is printed)",
+    EXIT_USAGE: "bad arguments or parameters (params file, unknown key, month, notebooks, kernel)",
+    EXIT_DATA: "bad data (the message names table, file, column and rows)",
+    EXIT_NOTEBOOK: "a notebook failed (the message names notebook, cell and error; the executed "
+                   "notebook is kept in <out>/_failed/)",
+    EXIT_RENDER: "rendering failed (HTML or PDF)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
+class UsageError(Exception):
+    """A bad command line; ``prog`` is the (sub)command it was given to."""
+
+    def __init__(self, prog: str, message: str):
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line instead of usage + message + exit
+        raise UsageError(self.prog, message)
+
+
+def _month(value: str) -> str:
+    from ccnb.display import parse_month
+
+    try:
+        return str(parse_month(value))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _codes_epilog() -> str:
+    return "exit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = _Parser(prog="ccnb", formatter_class=fmt, epilog=_codes_epilog(),
+                description="Call-center analysis workbook: monthly report packs, sample data, data checks.")
+    p.add_argument("--version", action="version", version=f"ccnb {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    r = sub.add_parser("report", help="build a month's report pack (HTML, PDF, executed notebooks)",
+                       formatter_class=fmt, epilog=_codes_epilog(),
+                       description="Run every notebook for one month and publish the pack "
+                                   "<out>/<month>/ (or <out>/<month>-zh/ in Chinese). Parameters and data "
+                                   "are validated first; the previous pack is replaced only when every "
+                                   "notebook ran and rendered.")
+    r.add_argument("--month", required=True, type=_month, metavar="YYYY-MM", help="report month, e.g. 2026-10")
+    r.add_argument("--data", type=Path, metavar="DIR", help=f"data folder (default: {_short(config.SAMPLE_DIR)})")
+    r.add_argument("--params", type=Path, metavar="FILE",
+                   help=f"center parameters, merged over {_short(config.DEFAULT_PARAMS)}")
+    r.add_argument("--out", type=Path, metavar="DIR", help=f"where packs go (default: {_short(config.REPORTS_DIR)})")
+    r.add_argument("--lang", choices=("en", "zh"), help="report language (default: params report.lang)")
+    r.add_argument("--notebooks", type=Path, metavar="DIR",
+                   help=f"notebooks to run (default: {_short(config.NOTEBOOKS_DIR)})")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+    s = sub.add_parser("sample", help="write the deterministic sample data set", formatter_class=fmt,
+                       epilog=_codes_epilog(),
+                       description="Generate the sample call-center data (a queue simulation) from a seed.")
+    s.add_argument("--out", type=Path, metavar="DIR", help=f"output folder (default: {_short(config.SAMPLE_DIR)})")
+    s.add_argument("--seed", type=int, metavar="N", help=f"random seed (default: {config.SAMPLE_SEED})")
+    s.add_argument("--months", metavar="RANGE", help="months to generate, e.g. 2025-07..2026-10")
+    s.add_argument("--contacts", type=int, metavar="N", help="approximate contacts per month")
+    s.add_argument("--fill", action="store_true",
+                   help="only write what is missing (completes the committed sample slice; used by setup)")
+
+    v = sub.add_parser("validate", help="check parameters and data and summarise the tables", formatter_class=fmt,
+                       epilog=_codes_epilog(),
+                       description="Validate a params file and a data folder against the contract, as "
+                                   "`ccnb report` does before running anything, and print row counts.")
+    v.add_argument("--data", type=Path, metavar="DIR", help=f"data folder (default: {_short(config.SAMPLE_DIR)})")
+    v.add_argument("--month", type=_month, metavar="YYYY-MM", help="check as of this month's end")
+    v.add_argument("--params", type=Path, metavar="FILE", help="center parameters file")
+    return p
+
+
+def _short(p: Path) -> str:
+    try:
+        return Path(p).resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(p)
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_report(a: argparse.Namespace) -> int:
+    from ccnb import report
+
+    progress = None if a.quiet else (lambda line: print(line, flush=True))
+    report.run(a.month, data=a.data, params=a.params, out=a.out, lang=a.lang, notebooks_dir=a.notebooks,
+               progress=progress)
+    return EXIT_OK
+
+
+def cmd_sample(a: argparse.Namespace) -> int:
+    from ccnb.sample import write_sample  # lazy: the generator is only needed here
+
+    kw = {}
+    if a.seed is not None:
+        kw["seed"] = a.seed
+    if a.months is not None:
+        kw["months"] = a.months
+    if a.contacts is not None:
+        kw["contacts"] = a.contacts
+    out = a.out or config.SAMPLE_DIR
+    result = write_sample(out, only_missing=a.fill, progress=lambda line: print(line, flush=True), **kw)
+    print(f"sample data in {_short(Path(result) if isinstance(result, (str, Path)) else out)}")
+    return EXIT_OK
+
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    import ccnb.data
+    from ccnb.params import load_params
+
+    prm = load_params(a.params)
+    print(f"params: ok ({' + '.join(_short(Path(s)) for s in prm.sources)}; digest {prm.digest()[:12]})")
+    data_dir = a.data or config.SAMPLE_DIR
+    if not Path(data_dir).is_dir():
+        raise ccnb.data.DataError(f"data folder not found: {data_dir}")
+    tables = ccnb.data.load(data_dir, month=a.month, timezone=prm.center.timezone)
+    scope = f", as of the end of {a.month}" if a.month else ""
+    print(f"data: ok ({_short(Path(data_dir))}{scope})")
+    counts = tables.counts() if hasattr(tables, "counts") else {}
+    width = max((len(n) for n in counts), default=0)
+    for name, n in counts.items():
+        print(f"  {name:<{width}}  {n:>12,} rows")
+    if a.month:
+        span = tables.sql("SELECT min(arrival_ts) AS lo, max(arrival_ts) AS hi FROM interactions "
+                          "WHERE arrival_ts >= ?", [tables.start])
+        lo, hi = span.lo.iloc[0], span.hi.iloc[0]
+        print(f"  contacts in {a.month}: {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M}")
+    return EXIT_OK
+
+
+COMMANDS = {"report": cmd_report, "sample": cmd_sample, "validate": cmd_validate}
+
+
+def _fail(code: int, message: str, prog: str = "ccnb") -> int:
+    lines = [ln for ln in str(message).splitlines() if ln.strip()]
+    if len(lines) == 2:  # "invalid parameters:" + one problem -> one line
+        message = f"{lines[0].rstrip()} {lines[1].strip().removeprefix('- ')}"
+    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ccnb`` console script; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as e:
+        return _fail(EXIT_USAGE, f"{e} (see `{e.prog} --help`)", e.prog)
+    except SystemExit as e:  # --help, --version
+        return int(e.code or 0)
+
+    from ccnb.params import ParamsError
+    from ccnb.i18n import LabelError
+    from ccnb.report import ReportError
+
+    try:
+        import ccnb.data
+
+        data_error: type[Exception] = ccnb.data.DataError
+    except ImportError:  # pragma: no cover - the data layer is part of the package
+        data_error = type("DataError", (Exception,), {})
+    try:
+        return COMMANDS[args.command](args)
+    except ParamsError as e:
+        return _fail(EXIT_USAGE, str(e))
+    except data_error as e:
+        return _fail(EXIT_DATA, str(e))
+    except ReportError as e:
+        return _fail(e.exit_code, str(e))
+    except LabelError as e:
+        return _fail(EXIT_USAGE, str(e))
+    except KeyboardInterrupt:
+        return _fail(EXIT_INTERRUPTED, "interrupted")
+    except Exception:  # noqa: BLE001 - a bug: show everything
+        traceback.print_exc()
+        return _fail(EXIT_INTERNAL, "internal error (this is a bug in ccnb; the traceback is above)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
