@@ -93,3 +93,23 @@ def chromium() -> Path:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (Debian package `chromium`; run `make setup`)")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def fixture_packs(tmp_path_factory, fixture_notebooks, fixture_data):
+    """``fixture_packs(lang) -> Path``: a report pack built once per session from ``fixtures/notebooks/ok``.
+
+    Packs go to one session ``reports`` folder (``<month>`` and ``<month>-zh`` side by side).
+    """
+    from ccnb import report
+
+    out = tmp_path_factory.mktemp("reports")
+    built: dict[str, Path] = {}
+
+    def build(lang: str = "en") -> Path:
+        if lang not in built:
+            built[lang] = report.run("2026-10", data=fixture_data, out=out, lang=lang,
+                                     notebooks_dir=fixture_notebooks / "ok", progress=None)
+        return built[lang]
+
+    return build
