@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import os
 import platform
 import re
@@ -211,6 +212,9 @@ def execute(notebook: Path, executed: Path, parameters: dict[str, Any], *, cwd: 
         "JUPYTER_PLATFORM_DIRS": "1",
     }
     km = _kernel_manager(kernel_name, env, log_path)
+    pm_log = logging.getLogger("papermill")
+    level = pm_log.level
+    pm_log.setLevel(logging.ERROR)  # "Passed unknown parameter" etc.: checked and reported by run()
     try:
         pm.execute_notebook(
             str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name, language="python",
@@ -218,6 +222,7 @@ def execute(notebook: Path, executed: Path, parameters: dict[str, Any], *, cwd: 
             execution_timeout=timeout, km=km,
         )
     finally:
+        pm_log.setLevel(level)
         _close_log(km)
 
 
@@ -401,7 +406,7 @@ def run(month: str, data: str | Path | None = None, params: str | Path | None = 
         finished = time.time()
         headline = [read_summary(tmp, nb.stem) for nb in notebooks]
         try:
-            render.index_html(tmp, month, lang, entries, headline, center=subtitle, seconds=finished - started,
+            render.index_html(tmp, month, lang, entries, headline, center=center, seconds=finished - started,
                               data_label=_shown_path(data_dir), params_label=_shown_path(params_path))
         except Exception as e:  # noqa: BLE001
             raise RenderFailed(f"index.html: {type(e).__name__}: {e}") from e
