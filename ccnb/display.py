@@ -184,6 +184,23 @@ def format_value(v: Any, fmt: str | Callable | None = None, lang: str = "en", *,
     return str(v)
 
 
+_NUMBER_TEXT = re.compile(
+    r"^[+\-−]?\d[\d,]*(\.\d+)?\s*[%\w\u4e00-\u9fff]{0,4}"
+    r"(\s*[–~-]\s*[+\-−]?\d[\d,]*(\.\d+)?\s*[%\w\u4e00-\u9fff]{0,4})?$")
+
+
+def _looks_numeric(values) -> bool:
+    """Text such as ``"88.0 %"``, ``"197 s"``, ``"70.0 %–85.0 %"`` (already formatted numbers)."""
+    seen = False
+    for v in values:
+        if _is_missing(v) or str(v).strip() in ("", MISSING):
+            continue
+        if not _NUMBER_TEXT.match(str(v).strip()):
+            return False
+        seen = True
+    return seen
+
+
 def _auto_decimals(max_abs: float) -> int:
     return 0 if max_abs >= 100 else 1 if max_abs >= 10 else 2
 
@@ -260,6 +277,8 @@ def table_html(
     * ``columns``: which columns to show, in order (default: all).
     * ``index``: include the index as leading column(s) (default: when it is not a
       plain 0..n-1 range).
+    * Text columns whose values are numbers formatted upstream (``"88.0 %"``, ``"197 s"``)
+      are right-aligned too; more than 8 columns switch to the compact style.
     * ``caption``: label key or text above the table; ``max_rows``: cut long tables
       with a note saying how many rows are hidden; ``total``: a final row
       (column -> value, or label for the first column).
@@ -310,6 +329,8 @@ def table_html(
             if not pd.api.types.is_integer_dtype(s):
                 m = pd.to_numeric(s, errors="coerce").abs().max()
                 auto_dec[c] = _auto_decimals(float(m)) if pd.notna(m) else 2
+        elif fmt is None and _looks_numeric(s):  # numbers formatted upstream align as numbers
+            kinds[c] = "num"
         else:
             kinds[c] = "text"
 
@@ -342,6 +363,7 @@ def table_html(
         cls = ' class="num"' if kind == "num" else ""
         return f"<td{cls}>{esc(text)}</td>"
 
+    compact = compact or len(cols) > 8          # wide tables get the small print so they fit A4
     parts = [f'<div class="ccnb-table-wrap"><table class="ccnb-table{" compact" if compact else ""}">']
     if caption:
         parts.append(f"<caption>{esc(label(caption, lang))}</caption>")

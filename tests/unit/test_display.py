@@ -208,3 +208,13 @@ def test_setup_rejects_bad_input_early(fixture_data, tmp_path):
         d.setup("2026-10", fixture_data, lang="fr")
     with pytest.raises(ParamsError, match="not found"):
         d.setup("2026-10", fixture_data, tmp_path / "missing.yaml")
+
+
+def test_preformatted_numbers_align_right_and_wide_tables_are_compact():
+    df = pd.DataFrame({"kpi": ["Answer rate", "AHT"], "this_month": ["88.0 %", "197 s"],
+                       "target": ["70.0 %–85.0 %", "–"]})
+    html = d.table_html(df)
+    assert '<td class="num">88.0 %</td>' in html and '<td class="num">70.0 %–85.0 %</td>' in html
+    assert "<td>Answer rate</td>" in html and 'class="ccnb-table"' in html
+    wide = pd.DataFrame({f"c{i}": [i] for i in range(9)})
+    assert 'class="ccnb-table compact"' in d.table_html(wide)

@@ -172,3 +172,25 @@ def test_index_zh(tmp_path):
     html = render.index_html(tmp_path, "2026-10", "zh", [{"title": "总览", "html": "a.html", "pdf": "pdf/a.pdf"}],
                              []).read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in html and "运营分析报告 2026年10月" in html and "本月没有记录核心指标。" in html
+
+
+def test_wide_table_fits_the_a4_page(tmp_path):
+    """Nine long-headed columns: every word of the PDF stays inside the page's text area."""
+    import subprocess
+
+    import pandas as pd
+
+    from ccnb.display import table_html
+
+    cols = {f"Average handle time of queue group {i} (seconds)": [123456.0 + i, 7.5] for i in range(9)}
+    body = table_html(pd.DataFrame(cols), formats={c: "int" for c in cols})
+    nb = new_notebook()
+    nb.cells = [new_code_cell("ctx.table(wide)", outputs=[new_output("display_data", data={"text/html": body})])]
+    nbformat.write(nb, tmp_path / "wide.ipynb")
+    pdf = render.to_pdf(render.to_html(tmp_path / "wide.ipynb", tmp_path / "wide.html", "en", "Wide"),
+                        tmp_path / "wide.pdf")
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    page_w = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox))
+    assert "123,464" in bbox                  # the last column made it onto the page
+    assert right <= page_w - 16 / 25.4 * 72 + 1, (right, page_w)     # inside the 16 mm right margin
