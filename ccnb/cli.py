@@ -41,6 +41,14 @@ class UsageError(Exception):
         self.prog = prog
 
 
+class CommandError(Exception):
+    """An expected failure of a command, with its exit code."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line instead of usage + message + exit
         raise UsageError(self.prog, message)
@@ -131,8 +139,11 @@ def cmd_sample(a: argparse.Namespace) -> int:
     if a.contacts is not None:
         kw["contacts"] = a.contacts
     out = a.out or config.SAMPLE_DIR
-    result = write_sample(out, only_missing=a.fill, progress=lambda line: print(line, flush=True), **kw)
-    print(f"sample data in {_short(Path(result) if isinstance(result, (str, Path)) else out)}")
+    try:
+        result = write_sample(out, only_missing=a.fill, progress=lambda line: print(line, flush=True), **kw)
+    except ValueError as e:  # bad --months / --contacts, or a folder made with other arguments
+        raise CommandError(EXIT_USAGE, f"sample: {e}") from None
+    del result  # the generator reports what it wrote through progress
     return EXIT_OK
 
 
@@ -192,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         data_error = type("DataError", (Exception,), {})
     try:
         return COMMANDS[args.command](args)
+    except CommandError as e:
+        return _fail(e.code, str(e))
     except ParamsError as e:
         return _fail(EXIT_USAGE, str(e))
     except data_error as e:

@@ -85,3 +85,11 @@ def test_console_entry_point_runs(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ccnb", "report", "--month", "../x"], capture_output=True, text=True)
     assert r.returncode == 2 and r.stdout == ""
     assert one_line(r.stderr).startswith("ccnb report: error: argument --month")
+
+
+def test_sample_bad_months(capsys, tmp_path):
+    pytest.importorskip("ccnb.sample", reason="the sample generator is not in this checkout yet")
+    code, _, err = run_cli(capsys, "sample", "--out", str(tmp_path), "--months", "2026-13..2026-14")
+    assert code == 2
+    line = one_line(err)
+    assert line.startswith("ccnb: error: sample:") and "2026-13" in line
