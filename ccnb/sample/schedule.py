@@ -1,0 +1,191 @@
+"""Daily schedules: who works, when, with which breaks; who turns up.
+
+For every day and queue the planner takes the agents whose weekly pattern has them
+working (two consecutive days off, distributed so that staff follows the weekday
+volume) and places their shifts greedily on the day's Erlang requirement curve:
+each agent's start is the one covering most of the still uncovered requirement
+(night agents work 00:00-08:00; day shifts are 9 h with a 1 h lunch and two 15-minute
+breaks; part-time peak shifts are 5 h). On holiday-period days surplus agents get the
+day off; on days the planner expects at least 30 % above normal (promotions), agents
+on their day off are called in (70 % accept).
+
+Then the day happens: absence (agent's base rate x (1 + 3 x warning), plus seasonal
+flu in winter and clustered team absences, e.g. a stomach bug going round a team),
+late logins, breaks that start a little before or after plan and overrun (habit,
+warning), extra breaks, training modules (new hires get many; some are not completed)
+and coaching sessions, which take the agent off the queue ("other" aux time).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ccnb.sample.calendar import Calendar
+from ccnb.sample.roster import Roster
+from ccnb.sample.spec import AVAILABLE, DAY_S, QUEUES, SHIFTS, rng
+
+_LEN = {k: v["span"] // 1800 for k, v in SHIFTS.items()}
+
+
+@dataclass
+class Shifts:
+    """One row per scheduled agent-day (parallel lists)."""
+
+    agent: list[int] = field(default_factory=list)
+    day: list[int] = field(default_factory=list)
+    qi: list[int] = field(default_factory=list)
+    outbound: list[bool] = field(default_factory=list)
+    start: list[int] = field(default_factory=list)
+    end: list[int] = field(default_factory=list)
+    login: list[int] = field(default_factory=list)
+    present: list[bool] = field(default_factory=list)
+    windows: list[list[tuple[int, int, int]]] = field(default_factory=list)
+    train_a: list[int] = field(default_factory=list)
+    train_c: list[int] = field(default_factory=list)
+    mult: list[float] = field(default_factory=list)
+    warn: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.agent)
+
+
+def _starts(qi: int, kind: str) -> np.ndarray:
+    close = QUEUES[qi].close_min // 30
+    if kind == "day":
+        return np.arange(15, min(close - _LEN["day"], 30) + 1)
+    return np.arange(17, min(close - _LEN["peak"], 34) + 1)
+
+
+def _clusters(r: np.random.Generator, roster: Roster, days: np.ndarray, month: int) -> dict:
+    """Extra absence probability by (team or None, day): winter flu, team outbreaks."""
+    extra: dict = {}
+    if month in (12, 1):
+        d0 = int(r.integers(0, max(1, len(days) - 12)))
+        for d in days[d0:d0 + int(r.integers(10, 19))]:
+            extra[(None, int(d))] = 0.05
+    for team in sorted(roster.teams):
+        if r.random() < 0.15:
+            d0 = int(r.integers(0, len(days)))
+            for d in days[d0:d0 + int(r.integers(4, 10))]:
+                extra[(team, int(d))] = 0.18
+    return extra
+
+
+def build_month(seed: int, mk: int, month: int, days: np.ndarray, roster: Roster, cal: Calendar,
+                req: list[np.ndarray]) -> Shifts:
+    """Schedules for every day of the month; ``req[qi]`` is the requirement (len(days), 48)."""
+    r = rng(seed, "schedule", mk)
+    extra = _clusters(rng(seed, "absence-clusters", mk), roster, days, month)
+    sh = Shifts()
+    typical = [np.median(x.sum(1)) for x in req]
+    n = len(roster)
+    qi_a, shift_a = np.array(roster.qi), np.array(roster.shift)
+    out_a, off_a = np.array(roster.outbound), np.array(roster.off_pair)
+    for j, d in enumerate(days):
+        d = int(d)
+        k = cal.idx(d)
+        dow = int(cal.eff_dow[k])
+        act = roster.active(d)
+        works = (off_a[act] != dow) & (off_a[act] != (dow - 1) % 7)
+        for qi in range(len(QUEUES)):
+            sel = (qi_a[act] == qi) & ~out_a[act]
+            mine, w_mine = act[sel], works[sel]
+            rq = req[qi][j]
+            busy_day = rq.sum() > 1.3 * typical[qi]
+            chosen: list[tuple[int, str]] = []
+            for kind in ("night", "day", "peak"):
+                m = shift_a[mine] == kind
+                pool = mine[m & w_mine]
+                if busy_day:  # call in agents on their day off
+                    off_pool = mine[m & ~w_mine]
+                    pool = np.concatenate([pool, off_pool[r.random(len(off_pool)) < 0.7]]).astype(int)
+                pool = pool[r.permutation(len(pool))]
+                chosen += [(int(i), kind) for i in pool]
+            if cal.off[k]:  # holiday period: only as many as needed
+                need_h = rq.sum() * 0.5 * 1.2
+                keep, h = [], 0.0
+                for i, kind in chosen:
+                    if kind == "night" or h < need_h:
+                        keep.append((i, kind))
+                        if kind != "night":
+                            h += SHIFTS[kind]["span"] / 3600 * AVAILABLE[kind]
+                chosen = keep
+            cover = np.zeros(48)
+            starts = []
+            for i, kind in chosen:
+                L = _LEN[kind]
+                if kind == "night":
+                    s0 = 0
+                else:
+                    st = _starts(qi, kind)
+                    gap = rq - cover  # newly covered requirement first, then the least overstaffed span
+                    cs = np.concatenate([[0.0], np.cumsum(np.maximum(gap, 0) + 0.01 * gap)])
+                    s0 = int(st[np.argmax(cs[st + L] - cs[st])])
+                cover[s0:s0 + L] += AVAILABLE[kind]
+                starts.append(s0)
+            # breaks where coverage exceeds the requirement most
+            cover = np.zeros(48)
+            for (i, kind), s0 in zip(chosen, starts):
+                cover[s0:s0 + _LEN[kind]] += 1
+            for (i, kind), s0 in zip(chosen, starts):
+                offs = []
+                for lo_, hi_, dur, _ in SHIFTS[kind]["windows"]:
+                    n_sl = max(1, dur // 1800)
+                    cand = np.arange(s0 + lo_, min(s0 + hi_, 48 - n_sl) + 1)
+                    surplus = np.array([(cover[c:c + n_sl] - rq[c:c + n_sl]).sum() for c in cand])
+                    best = int(cand[np.argmax(surplus)]) if len(cand) else s0 + lo_
+                    cover[best:best + n_sl] -= min(1.0, dur / 1800)
+                    offs.append((best - s0) * 1800)
+                _add(sh, r, roster, extra, i, d, qi, kind, d * DAY_S + s0 * 1800, False, offs)
+        # outbound sales agents dial Monday to Saturday, not on holidays
+        if not cal.off[k] and dow != 6:
+            for i in act[out_a[act] & works]:
+                _add(sh, r, roster, extra, int(i), d, roster.qi[i], "day",
+                     d * DAY_S + (9 if i % 2 else 11) * 3600, True, [w[0] * 1800 for w in SHIFTS["day"]["windows"]])
+    assert n == len(roster)
+    return sh
+
+
+def _add(sh: Shifts, r: np.random.Generator, roster: Roster, extra: dict, i: int, d: int, qi: int, kind: str,
+         start: int, outbound: bool, offsets: list[int]) -> None:
+    w = roster.warning(i, d)
+    tenure = d - roster.hire[i]
+    new = tenure < 30
+    u = r.random(12)
+    span = SHIFTS[kind]["span"]
+    p_abs = roster.absence[i] * (1 + 3 * w) * (0.3 if tenure < 14 else 1.0)
+    p_abs += extra.get((None, d), 0.0) + extra.get((roster.team[i], d), 0.0)
+    present = bool(u[0] >= p_abs)
+    assigned = int(r.poisson(1.0)) if new else int(u[1] < 0.12) + int(u[2] < 0.02)
+    p_done = 0.92 - 0.4 * w - 0.1 * new
+    completed = int((r.random(assigned) < p_done).sum()) if present and assigned else 0
+    windows: list[tuple[int, int, int]] = []
+    login = start
+    if present:
+        if u[3] > 0.7 - 0.3 * w:
+            login = start + int(min(3600, r.exponential(180 + 400 * w)))
+        for off, (_, _, dur, wk) in zip(offsets, SHIFTS[kind]["windows"]):
+            t0 = start + off + int(r.integers(0, max(1, 1800 - dur) + 1)) - 120
+            dd = int(dur * roster.break_mult[i] * np.exp(0.15 * r.standard_normal()) * (1 + 0.3 * w))
+            windows.append((t0, dd, wk))
+        if u[4] < 0.08 + 0.5 * w:
+            windows.append((start + int(3600 + u[5] * (span - 7200)), int(300 + 600 * u[6]), 0))
+        for _ in range(completed):
+            windows.append((start + int(5400 + r.random() * (span - 12600)), 1500, 1))
+        if u[7] < 0.3:  # coaching, team meeting
+            windows.append((start + int(3600 + u[8] * (span - 7200)), 1800, 1))
+        windows.sort()
+    sh.agent.append(i)
+    sh.day.append(d)
+    sh.qi.append(qi)
+    sh.outbound.append(outbound)
+    sh.start.append(start)
+    sh.end.append(start + span)
+    sh.login.append(login)
+    sh.present.append(present)
+    sh.windows.append(windows)
+    sh.train_a.append(assigned)
+    sh.train_c.append(completed)
+    sh.mult.append(roster.aht_mult[i] * (1 + 0.35 * np.exp(-tenure / 60)) * (1 + 0.06 * w))
+    sh.warn.append(w)

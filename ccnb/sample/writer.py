@@ -1,0 +1,106 @@
+"""Deterministic Parquet files and the manifest.
+
+Tables are built directly as Arrow arrays typed as the contract says (no pandas
+metadata, no wall-clock timestamps), rows sorted, written with zstd at a fixed
+level and fixed row-group size, so the same inputs give byte-identical files with
+the same pyarrow version. Files are written atomically (temporary name, then rename).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ccnb.data.contract import TABLES
+
+ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
+               "date": pa.date32(), "timestamp": pa.timestamp("us")}
+ROW_GROUP = 262_144
+
+
+def schema(table: str, items: list[str] = ()) -> pa.Schema:
+    t = TABLES[table]
+    fields = [pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in t.columns]
+    if t.extra_prefix:
+        fields += [pa.field(f"{t.extra_prefix}{k}", ARROW_TYPES[t.extra_type]) for k in items]
+    return pa.schema(fields)
+
+
+# ------------------------------------------------------------------ array helpers
+def ts(seconds: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    """Epoch seconds (local wall clock) -> timestamp[us]."""
+    return pa.array(np.asarray(seconds, np.int64) * 1_000_000, pa.timestamp("us"), mask=null)
+
+
+def date(days: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    return pa.array(np.asarray(days, np.int64).astype(np.int32), pa.date32(), mask=null)
+
+
+def num(x, typ: str = "float", null: np.ndarray | None = None) -> pa.Array:
+    return pa.array(np.asarray(x), ARROW_TYPES[typ], mask=null)
+
+
+def boolean(x, null: np.ndarray | None = None) -> pa.Array:
+    return pa.array(np.asarray(x, bool), pa.bool_(), mask=null)
+
+
+def lookup(names, codes: np.ndarray) -> pa.Array:
+    """Strings from a dictionary by integer code; code < 0 -> NULL."""
+    codes = np.asarray(codes, np.int64)
+    dictionary = pa.array(list(names), pa.string())
+    idx = pa.array(np.maximum(codes, 0), pa.int64(), mask=codes < 0)
+    return dictionary.take(idx)
+
+
+def ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """``prefix`` + zero-padded number, e.g. C2610 + 00000001."""
+    import pyarrow.compute as pc
+
+    s = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, np.int64)), pa.string()), width=width, padding="0")
+    return pc.binary_join_element_wise(pa.scalar(prefix), s, "")
+
+
+def build(table: str, columns: dict[str, pa.Array], items: list[str] = ()) -> pa.Table:
+    sch = schema(table, items)
+    arrays = [columns[f.name] if columns[f.name].type == f.type else columns[f.name].cast(f.type) for f in sch]
+    return pa.Table.from_arrays(arrays, schema=sch)
+
+
+# ------------------------------------------------------------------ files
+def to_bytes(table: pa.Table) -> bytes:
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", compression_level=9, row_group_size=ROW_GROUP,
+                   use_dictionary=True, write_statistics=True, data_page_version="1.0")
+    return buf.getvalue()
+
+
+def write(out_dir: Path, rel: str, table: pa.Table, only_missing: bool) -> dict:
+    """Write ``table`` to ``out_dir/rel`` (unless ``only_missing`` and it exists); its manifest entry."""
+    data = to_bytes(table)
+    path = Path(out_dir) / rel
+    written = False
+    if not (only_missing and path.exists()):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        written = True
+    return {"path": rel, "rows": table.num_rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "written": written}
+
+
+def write_manifest(out_dir: Path, manifest: dict, only_missing: bool) -> bool:
+    path = Path(out_dir) / "MANIFEST.json"
+    if only_missing and path.exists():
+        return False
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    tmp = path.with_name(f".MANIFEST.json.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True
