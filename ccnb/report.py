@@ -199,6 +199,21 @@ def _cell_number(source_nb: Path, executed_nb: Path, exec_index: int) -> int | N
         return None
 
 
+def _last_started_cell(executed: Path) -> tuple[int, str] | None:
+    """(index, source) of the last cell papermill started, in the executed notebook."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(executed, as_version=4).cells
+    except Exception:  # noqa: BLE001 - nothing was saved yet
+        return None
+    cells = [c for c in cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    started = [i for i, c in enumerate(cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    if not started or "injected-parameters" in cells[started[-1]].get("metadata", {}).get("tags", []):
+        return None
+    return started[-1], cells[started[-1]].source
+
+
 def execute(notebook: Path, executed: Path, parameters: dict[str, Any], *, cwd: Path, log_path: Path,
             kernel_name: str | None = None, timeout: float | None = None) -> None:
     """Run one notebook with papermill into ``executed``; raises ``PapermillExecutionError`` (or kernel errors)."""
@@ -214,7 +229,7 @@ def execute(notebook: Path, executed: Path, parameters: dict[str, Any], *, cwd: 
     km = _kernel_manager(kernel_name, env, log_path)
     pm_log = logging.getLogger("papermill")
     level = pm_log.level
-    pm_log.setLevel(logging.ERROR)  # "Passed unknown parameter" etc.: checked and reported by run()
+    pm_log.setLevel(logging.CRITICAL)  # warnings and errors are checked and reported by run() instead
     try:
         pm.execute_notebook(
             str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name, language="python",
@@ -470,12 +485,19 @@ def _notebook_failure(e: Exception, nb: Path, executed: Path, tmp: Path, out_dir
         ename, evalue = e.ename, _first_line(str(e.evalue)) or str(e.evalue)
         where = f"cell {cell}" if cell else f"cell [{e.exec_count}]"
         what = f"{where} (`{line}`): {ename}: {evalue}"
-    else:
+    else:  # the kernel died, timed out or did not start: name the cell that was running, if any
         ename, evalue = type(e).__name__, _first_line(str(e))
-        hint = ""
         if "DeadKernel" in ename:
-            hint = " (the kernel died: out of memory or a crash; see kernel.log)"
-        what = f"{ename}: {evalue}{hint}"
+            evalue = "the kernel died (out of memory or a crash; see kernel.log)"
+        elif "Timeout" in ename:
+            evalue = f"a cell ran too long ({evalue})"
+        running = _last_started_cell(executed)
+        if running is not None:
+            cell = _cell_number(nb, executed, running[0])
+            line = _first_line(running[1])
+            what = f"cell {cell} (`{line}`): {ename}: {evalue}"
+        else:
+            what = f"{ename}: {evalue}"
     error = f"notebook {nb.name} failed in {what}"
     d = _keep_failed(tmp, out_dir, name, record, [executed], error)
     if log.is_file():

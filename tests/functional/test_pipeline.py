@@ -198,3 +198,18 @@ def test_everything_is_validated_before_anything_runs(tmp_path, fixture_notebook
         finally:
             report.config.KERNEL_NAME = old
     assert not out.exists()
+
+
+def test_a_dying_kernel_is_reported_with_its_cell(tmp_path, fixture_notebooks, fixture_data):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    nb = nbformat.read(fixture_notebooks / "failing" / "00_first.ipynb", as_version=4)
+    nb.cells = nb.cells[:1] + [nbformat.v4.new_code_cell("import os\nos._exit(1)")]
+    nbformat.write(nb, nbs / "00_dies.ipynb")
+    out = tmp_path / "reports"
+    with pytest.raises(report.NotebookFailed) as err:
+        report.run("2026-10", data=fixture_data, out=out, notebooks_dir=nbs, progress=None)
+    msg = str(err.value)
+    assert "notebook 00_dies.ipynb failed in cell 2 (`import os`): DeadKernelError: the kernel died" in msg
+    assert (err.value.failed_dir / "00_dies.ipynb").is_file() and (err.value.failed_dir / "kernel.log").is_file()
+    assert [p.name for p in out.iterdir()] == ["_failed"]
