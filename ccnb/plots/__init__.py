@@ -18,6 +18,9 @@ Choices, and why
   ``axes.unicode_minus`` is off: the CJK font lacks U+2212.
 * **Units on every axis**: :func:`unit_axis`, :func:`percent_axis` and
   :func:`label_axes` take the unit; labels read ``Waiting time (s)`` / ``等待时间（秒）``.
+* **Layout**: :func:`finish` applies matplotlib's constrained layout (titles, outside
+  legends and twin axes get room) unless the chart chose its own; the rc default stays
+  off so that a chart calling ``fig.tight_layout()`` gets no layout-change warning.
 * **Traffic-light colours** (:data:`LIGHT_COLORS`) match the HTML tables and cards.
 """
 from __future__ import annotations
@@ -80,7 +83,6 @@ def style_rc(lang: str = "en") -> dict:
         "figure.figsize": SIZES["wide"],
         "figure.dpi": DPI,
         "figure.facecolor": "white",
-        "figure.constrained_layout.use": True,
         "savefig.dpi": DPI,
         "savefig.facecolor": "white",
         "savefig.bbox": "tight",
@@ -246,7 +248,7 @@ def light_colors(lights: Iterable[str | None]) -> list[str]:
 
 def finish(fig, *, title: str | None = None, source: str | None = None, legend: bool | str = "auto",
            show: bool = True):
-    """Lay the figure out and show it once, as PNG at :data:`DPI`.
+    """Lay the figure out (constrained layout) and show it once, as PNG at :data:`DPI`.
 
     ``title`` becomes the figure's title (left aligned), ``source`` a small grey note
     under the chart ("Source: interactions, October 2026"). ``legend="auto"`` adds a
@@ -263,6 +265,15 @@ def finish(fig, *, title: str | None = None, source: str | None = None, legend: 
         fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     if source:
         fig.text(0.01, 0.0, source, fontsize=7.5, color="#666666", ha="left", va="top")
+    # Layout: constrained (room for titles, outside legends, twin axes) unless the caller chose
+    # one; a title added after the caller's fig.tight_layout() would overlap, so re-lay out then.
+    engine = fig.get_layout_engine()
+    constrained = engine is not None and type(engine).__name__ == "ConstrainedLayoutEngine"
+    if engine is None or ((title or source) and not constrained):
+        try:
+            fig.set_layout_engine("constrained")
+        except RuntimeError:  # an incompatible engine with colorbars: keep the caller's layout
+            pass
     if not show:
         return fig
     import matplotlib.pyplot as plt

@@ -89,3 +89,24 @@ def test_finish_shows_once_and_closes(capsys):
     assert plots.finish(fig) is None
     assert not plt.fignum_exists(fig.number)        # closed: Jupyter will not show it again
     assert "Image" in capsys.readouterr().out       # displayed (as text outside a kernel)
+
+
+@pytest.mark.parametrize("caller_layout", [None, "tight"])
+def test_finish_title_never_overlaps_the_plot(caller_layout):
+    plots.set_style("zh")
+    fig, ax = plots.new_figure("wide")
+    ax.bar([str(i) for i in range(31)], range(31))
+    ax.set_ylim(0, 700)
+    ax2 = ax.twinx()
+    ax2.plot([0.8] * 31)
+    plots.label_axes(ax, y=("来电量", "contacts"))
+    if caller_layout == "tight":
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")           # no "layout has changed" warning either
+            fig.tight_layout()
+    plots.finish(fig, title="每日来电量与服务水平", show=False)
+    _draw_png(fig)
+    renderer = fig.canvas.get_renderer()
+    title = fig._suptitle.get_window_extent(renderer)
+    for a in (ax, ax2):
+        assert not title.overlaps(a.get_tightbbox(renderer)), caller_layout
