@@ -1,11 +1,15 @@
-"""KPIs: one registry of definitions (``REGISTRY``), computed inside the engine.
+"""KPIs: one registry of definitions (``REGISTRY``), computed inside the engine, scored against targets.
 
 >>> ccnb.kpi.compute(tables, "2026-10", level="team")
 >>> ccnb.kpi.trend(tables, "2026-10", months=6)
+>>> ccnb.kpi.score(ccnb.kpi.compute(tables, "2026-10", level="agent"), params)
 
-Scoring against targets, weights and traffic lights: :mod:`ccnb.kpi.scoring`.
+Attainment, traffic lights and the weighted composite: :mod:`ccnb.kpi.scoring`.
+Fixed or derived targets (the domain's target-setting rule): :mod:`ccnb.kpi.targets`.
+Where KPIs pull against each other: :mod:`ccnb.kpi.balance`.
 """
 from ccnb.kpi.engine import compute, trend
 from ccnb.kpi.registry import DIMENSIONS, LEVELS, REGISTRY, Kpi, kpis_for
+from ccnb.kpi.scoring import assess, score
 
-__all__ = ["REGISTRY", "Kpi", "LEVELS", "DIMENSIONS", "compute", "trend", "kpis_for"]
+__all__ = ["REGISTRY", "Kpi", "LEVELS", "DIMENSIONS", "compute", "trend", "kpis_for", "score", "assess"]

@@ -26,6 +26,7 @@ class FactParams:
     sales_queues: tuple[str, ...] = ()
     critical_zero: bool = True
     retention_months: int = 12
+    pass_mark: float = 80
 
     @classmethod
     def from_params(cls, params, lo, hi) -> "FactParams":
@@ -34,7 +35,8 @@ class FactParams:
                    long_wait_s=k.long_wait_s, csat_min=k.csat_satisfied_min, ces_min=k.ces_easy_min,
                    sales_queues=tuple(q for q, d in params.center.queues.items() if d.sales),
                    critical_zero=params.qa.critical_fail_scores_zero,
-                   retention_months=getattr(k, "retention_period_months", 12))
+                   retention_months=getattr(k, "retention_period_months", 12),
+                   pass_mark=params.qa.pass_mark)
 
     @property
     def lo_sql(self) -> str:
@@ -121,7 +123,10 @@ def qa(p: FactParams) -> str:
     return f"""
 SELECT date_trunc('month', CAST(e.eval_date AS TIMESTAMP)) AS period,
        coalesce(i.queue, a.queue) AS queue, {_AGENT_DIMS}, e.agent_id AS agent,
-       CASE WHEN e.critical_fail AND {zero} THEN 0.0 ELSE e.total_score END AS score
+       CASE WHEN e.critical_fail AND {zero} THEN 0.0 ELSE e.total_score END AS score,
+       (NOT e.critical_fail AND e.total_score >= {float(p.pass_mark)}) AS passed,
+       e.critical_fail AS critical_fail,
+       i.direction AS direction
 FROM qa_evaluations e
 LEFT JOIN agents a ON a.agent_id = e.agent_id
 LEFT JOIN interactions i ON i.contact_id = e.contact_id

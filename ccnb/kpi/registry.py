@@ -25,7 +25,9 @@ Facts and their columns (one row per ...):
 ``agent_days`` (agent-day in the period)
     ``talk_s hold_s acw_s idle_s break_s logged_in_s scheduled_s break_count present``
     ``training_assigned training_completed``.
-``qa`` (non-calibration evaluation in the period) ``score`` (0 if a critical fail zeroes it).
+``qa`` (non-calibration evaluation in the period) ``score`` (0 if a critical fail zeroes it),
+    ``passed`` (no critical fail and total at least ``qa.pass_mark``), ``critical_fail``,
+    ``direction`` (of the evaluated contact).
 ``complaints`` (complaint opened in the period) ``resolved`` (by the period end).
 ``roster`` (agent employed at some point in the month) ``at_start``, ``at_end``, ``left_in_period``.
 ``customers`` (customer in the retention base) ``retained``.
@@ -185,6 +187,14 @@ _DEFS = [
         "score", "1", "points", "higher",
         "Mean evaluation score out of 100 (calibration evaluations excluded; a critical fail scores 0 when "
         "qa.critical_fail_scores_zero).", sample="evaluations"),
+    Kpi("qa_pass_rate", "QA pass rate", "质检合格率", "quality", "qa",
+        "CASE WHEN passed THEN 1 ELSE 0 END", "1", "share", "higher",
+        "Evaluations scoring at least the pass mark (qa.pass_mark) without a critical fail / evaluations "
+        "(calibration evaluations excluded).", sample="evaluations"),
+    Kpi("qa_critical_rate", "Critical fails", "致命错误率", "quality", "qa",
+        "CASE WHEN critical_fail THEN 1 ELSE 0 END", "1", "share", "lower",
+        "Evaluations with a critical item failed / evaluations (calibration evaluations excluded).",
+        sample="evaluations"),
 ]
 
 REGISTRY: dict[str, Kpi] = {k.key: k for k in _DEFS}

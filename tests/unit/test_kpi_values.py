@@ -64,6 +64,9 @@ EXPECTED = {
     "training_completion": 2 / 4,
     "attrition": 1 / 3.5 * 12,
     "qa_score": (90 + 70 + 0 + 85) / 4,
+    # pass mark 80: E1 90 passes, E2 70 fails, E3 95 has a critical fail, E4 85 passes
+    "qa_pass_rate": 2 / 4,
+    "qa_critical_rate": 1 / 4,
 }
 
 
