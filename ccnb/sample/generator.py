@@ -22,7 +22,7 @@ from ccnb.sample.roster import Roster
 from ccnb.sample.spec import DAY_S, EVALUATORS, NEVER, QI, QUEUES, REASONS, RI, month_key, rng
 
 #: Outbound calls as a share of all contacts (measured on the natural center), used to scale.
-OUTBOUND_SHARE = 0.075
+OUTBOUND_SHARE = 0.043
 CHANNELS = ("voice", "chat", "email")
 DIRECTIONS = ("inbound", "outbound")
 

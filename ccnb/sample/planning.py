@@ -14,13 +14,15 @@ import numpy as np
 
 from ccnb.sample.arrivals import PROFILES, expected_daily
 from ccnb.sample.calendar import Calendar
-from ccnb.sample.spec import (AVAILABLE, PLAN_ABSENCE, PLAN_ANSWER_S, PLAN_MAX_OCC, PLAN_OTHER, PLAN_SL, QUEUES,
+from ccnb.sample.spec import (OUTBOUND, QI, AVAILABLE, PLAN_ABSENCE, PLAN_ANSWER_S, PLAN_MAX_OCC, PLAN_OTHER, PLAN_SL, QUEUES,
                               SHIFTS, mean_handle_s)
 
 #: Expected handle time the planner uses: lognormal means, average agent incl. new hires, ring.
 PLAN_AHT = np.array([mean_handle_s(q) * 1.04 + 4 for q in QUEUES])
 #: Fixed-length shifts cannot follow the intraday curve exactly: extra hours to cover it.
 COVERAGE_INEFFICIENCY = 1.0
+#: Planners staff for a little more than the forecast: days run 16 % above or below it (Gamma noise).
+FORECAST_BUFFER = 1.08
 NIGHT_INTERVALS = 16  # 00:00-08:00 in 30-minute intervals
 #: Service goals other than the centre's 80/20: vip is promised 90 % within 15 s.
 GOALS = {"vip": (0.90, 15.0)}
@@ -63,7 +65,7 @@ def requirement(cal: Calendar, days: np.ndarray, qi: int, scale: float) -> np.nd
     daily = expected_daily(cal, days, qi, scale, planned=True) * (1 - q.self_serve)
     per_int = PROFILES[qi].reshape(48, 30).sum(1)
     lam = daily[:, None] * per_int[None, :]
-    traffic = lam * PLAN_AHT[qi] / 1800.0
+    traffic = lam * PLAN_AHT[qi] / 1800.0 * FORECAST_BUFFER
     sl, answer_s = GOALS.get(q.name, (PLAN_SL, PLAN_ANSWER_S))
     slots = erlang_c_agents(traffic, PLAN_AHT[qi], sl, answer_s)
     need = np.ceil(slots / q.slots)
@@ -80,7 +82,8 @@ def shift_hours(kind: str) -> float:
 
 
 def headcount_targets(cal: Calendar, days: np.ndarray, scale: float) -> dict[tuple[int, str], int]:
-    """Headcount per (queue index, shift kind) the planner wants for the month of ``days``.
+    """Headcount per (queue index, shift kind) the planner wants for the month of ``days``
+    (and ``(sales, "outbound")``: the outbound team).
 
     Day-part hours are the month's mean weekly requirement x coverage inefficiency;
     part-time peak agents cover ``peak_share`` of them; night agents cover the
@@ -99,4 +102,5 @@ def headcount_targets(cal: Calendar, days: np.ndarray, scale: float) -> dict[tup
         hours = dayreq.sum(1).mean() * 0.5 * 7 * COVERAGE_INEFFICIENCY
         out[(qi, "peak")] = int(round(q.peak_share * hours / shift_hours("peak")))
         out[(qi, "day")] = max(2, int(np.ceil((1 - q.peak_share) * hours / shift_hours("day"))))
+    out[(QI["sales"], "outbound")] = max(1, int(round(OUTBOUND["agents"] * scale)))
     return out

@@ -10,7 +10,7 @@ with tenure (time constant 60 days).
 Attrition (decided at the start of each month for leave dates in the next month,
 i.e. with 4-8 weeks' notice): monthly hazard
 
-    p = 0.023 * exp(0.6 [tenure < 180 d] - 0.35 z + 0.3 [night] + min(1.5, 0.6 max(0, hot)))
+    p = 0.018 * exp(0.6 [tenure < 180 d] - 0.35 z + 0.3 [night] + min(1.5, 0.6 max(0, hot)))
 
 with ``hot`` the z-score of the agent's occupancy last month (busy / available)
 among the colleagues of the same queue: about 2.5 % a month (30 % a year), and
@@ -27,6 +27,8 @@ import numpy as np
 from ccnb.sample.spec import NEVER, QUEUES, SHIFT_KINDS, SITE_CODE, OUTBOUND, rng
 
 TEAM_MAX = 14
+#: The planner rosters this share of the headcount target (budgets are tight).
+LEAN = (0.89, 0.99)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
 GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英华鑫宇浩然婷雪琳晨阳欣怡子轩梓涵嘉颖佳琪思远博文"
          "雨萱俊杰志强秀兰丹凤海燕建国晓东红梅玉兰振华小龙家豪慧敏春")
@@ -145,7 +147,7 @@ class Roster:
                 continue
             tenure = month_start - self.hire[i]
             occ_push = min(1.5, 0.6 * max(0.0, hot[i]))
-            h = 0.023 * np.exp(0.6 * (tenure < 180) - 0.35 * self.z[i] + 0.3 * (self.shift[i] == "night") + occ_push)
+            h = 0.018 * np.exp(0.6 * (tenure < 180) - 0.35 * self.z[i] + 0.3 * (self.shift[i] == "night") + occ_push)
             if u[0] < h:
                 self.leave[i] = int(next_start + u[1] * (next_end - next_start))
                 self.warn_from[i] = self.leave[i] - int(35 + 14 * u[2])
@@ -157,7 +159,9 @@ class Roster:
         r = rng(seed, "hiring", mk)
         hire, leave = np.array(self.hire), np.array(self.leave)
         for (qi, shift) in sorted(targets):
-            lean = r.uniform(0.92, 1.02)
+            if shift == "outbound":
+                continue
+            lean = r.uniform(*LEAN)
             want = int(round(targets[(qi, shift)] * lean))
             mine = [i for i in range(len(self)) if self.qi[i] == qi and self.shift[i] == shift and not self.outbound[i]]
             have = sum(1 for i in mine if hire[i] <= check_day + 20 and leave[i] >= check_day)
@@ -169,7 +173,7 @@ class Roster:
         from ccnb.sample.spec import QI
 
         qi = QI["sales"]
-        want = max(1, int(round(OUTBOUND["share_of_sales_agents"] * targets[(qi, "day")])))
+        want = targets[(qi, "outbound")]
         have = sum(1 for i in range(len(self)) if self.outbound[i] and self.hire[i] <= check_day + 20
                    and self.leave[i] >= check_day)
         for _ in range(max(0, want - have)):
@@ -180,9 +184,9 @@ class Roster:
         r = rng(seed, "roster-initial")
         from ccnb.sample.spec import QI
 
-        plan = [(qi, shift, False) for (qi, shift), n in sorted(targets.items()) for _ in range(n)]
-        n_out = max(1, int(round(OUTBOUND["share_of_sales_agents"] * targets[(QI["sales"], "day")])))
-        plan += [(QI["sales"], "day", True)] * n_out
+        plan = [(qi, shift, False) for (qi, shift), n in sorted(targets.items())
+                for _ in range(int(round(n * r.uniform(*LEAN)))) if shift != "outbound"]
+        plan += [(QI["sales"], "day", True)] * targets[(QI["sales"], "outbound")]
         for qi, shift, out in plan:
             tenure = int(min(3000, 20 + r.exponential(650)))
             self.add(r, qi, shift, start - tenure, outbound=out)

@@ -86,9 +86,10 @@ QUEUES: tuple[QueueSpec, ...] = (
 QUEUE_NAMES = tuple(q.name for q in QUEUES)
 QI = {q.name: i for i, q in enumerate(QUEUES)}
 
-#: Outbound sales calls (dialled by the sales queue's outbound agents, 09:00-20:00, Mon-Sat).
+#: Outbound sales calls (dialled by the sales queue's outbound agents, 09:00-20:00, Mon-Sat);
+#: ``agents``: outbound agents of the natural centre (times the scale).
 OUTBOUND = dict(talk=(95, 0.7), hold_p=0.05, hold=(25, 0.6), acw=(18, 0.5), gap_mean=230,
-                conversion=0.03, share_of_sales_agents=0.22, reasons=(("upsell_campaign", .6), ("renewal", .4)))
+                conversion=0.03, agents=3.0, reasons=(("upsell_campaign", .6), ("renewal", .4)))
 
 #: All contact reasons, in a fixed order (codes are indices into this tuple).
 REASONS: tuple[str, ...] = tuple(sorted({r for q in QUEUES for r, _ in q.reasons + q.self_reasons}
