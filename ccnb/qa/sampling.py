@@ -119,6 +119,8 @@ def sampling_plan(tables, start, end, seed: int | None = None, params=None) -> p
     ``business_line``, ``pick_after`` (evaluate the agent's first contact on ``queue`` at or
     after this time), ``top_up`` (added to reach a business line's minimum), ``contact_id``
     (empty; see :func:`resolve_contacts`). ``seed`` defaults to ``qa.sampling.seed``.
+    ``plan.attrs``: ``start``, ``end``, ``seed``, ``line_minimum`` (per business line) and
+    ``shortfall`` (line -> evaluations missing because no agent handled its queues lately).
     Method: module doc. No customer identifiers.
     """
     if params is None:
@@ -173,6 +175,7 @@ def sampling_plan(tables, start, end, seed: int | None = None, params=None) -> p
         by_line[ln] = by_line.get(ln, 0) + 1
     lines = sorted(set(line_of.values()) | set(by_line))
     agent_rows = {a.agent_id: a for a in ag.itertuples(index=False)}
+    shortfall: dict[str, int] = {}
     for ln in lines:
         short = need - by_line.get(ln, 0)
         if short <= 0:
@@ -182,6 +185,7 @@ def sampling_plan(tables, start, end, seed: int | None = None, params=None) -> p
                 .reset_index().sort_values(["n", "agent_id", "queue"], ascending=[False, True, True]))
         cand = cand[cand["agent_id"].isin(agent_rows)]
         if cand.empty:
+            shortfall[ln] = short  # nobody handled the line's queues lately: nothing to sample
             continue
         cand = cand.drop_duplicates("agent_id")
         for i in range(short):
@@ -221,7 +225,8 @@ def sampling_plan(tables, start, end, seed: int | None = None, params=None) -> p
     plan = pd.DataFrame(out, columns=PLAN_COLUMNS[1:])
     plan.insert(0, "plan_id", [f"P{i + 1:05d}" for i in range(len(plan))])
     plan["contact_id"] = plan["contact_id"].astype(object)
-    plan.attrs.update(start=str(start.date()), end=str(end.date()), seed=seed, line_minimum=need)
+    plan.attrs.update(start=str(start.date()), end=str(end.date()), seed=seed, line_minimum=need,
+                      shortfall=shortfall)
     return plan
 
 
