@@ -10,7 +10,7 @@ with tenure (time constant 60 days).
 Attrition (decided at the start of each month for leave dates in the next month,
 i.e. with 4-8 weeks' notice): monthly hazard
 
-    p = 0.018 * exp(0.6 [tenure < 180 d] - 0.35 z + 0.3 [night] + min(1.5, 0.6 max(0, hot)))
+    p = 0.0145 * exp(0.6 [tenure < 180 d] - 0.35 z + 0.3 [night] + min(2, max(0, hot)))
 
 with ``hot`` the z-score of the agent's occupancy last month (busy / available)
 among the colleagues of the same queue: about 2.5 % a month (30 % a year), and
@@ -146,8 +146,8 @@ class Roster:
             if self.leave[i] != NEVER:
                 continue
             tenure = month_start - self.hire[i]
-            occ_push = min(1.5, 0.6 * max(0.0, hot[i]))
-            h = 0.018 * np.exp(0.6 * (tenure < 180) - 0.35 * self.z[i] + 0.3 * (self.shift[i] == "night") + occ_push)
+            occ_push = min(2.0, 1.0 * max(0.0, hot[i]))
+            h = 0.0145 * np.exp(0.6 * (tenure < 180) - 0.35 * self.z[i] + 0.3 * (self.shift[i] == "night") + occ_push)
             if u[0] < h:
                 self.leave[i] = int(next_start + u[1] * (next_end - next_start))
                 self.warn_from[i] = self.leave[i] - int(35 + 14 * u[2])
