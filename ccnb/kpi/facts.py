@@ -54,6 +54,20 @@ def _lit(s: str) -> str:
 _AGENT_DIMS = "a.team AS team, a.supervisor AS supervisor, a.site AS site, a.shift AS shift"
 
 
+def realtime_sql(a: str = "i") -> str:
+    """A real-time offered candidate (contacts of table alias ``a``): inbound voice or chat not resolved in the IVR/bot.
+
+    The one definition of what a queue is offered; the KPI registry (``rt`` below) and the
+    forecaster's interval series (:mod:`ccnb.forecast.series`) both use it.
+    """
+    return f"({a}.direction = 'inbound' AND {a}.channel IN ('voice', 'chat') AND NOT {a}.self_served)"
+
+
+def offered_sql(a: str = "i") -> str:
+    """Offered = real-time candidate that was answered or abandoned (the registry's ``rt AND (answered OR abandoned)``)."""
+    return f"({realtime_sql(a)} AND ({a}.answer_ts IS NOT NULL OR {a}.abandoned))"
+
+
 def contacts(p: FactParams) -> str:
     sales = f"i.queue IN ({', '.join(_lit(q) for q in p.sales_queues)})" if p.sales_queues else "false"
     return f"""
@@ -67,7 +81,7 @@ WITH nxt AS (
 )
 SELECT date_trunc('month', i.arrival_ts) AS period,
        i.queue AS queue, {_AGENT_DIMS}, i.agent_id AS agent,
-       (i.direction = 'inbound' AND i.channel IN ('voice', 'chat') AND NOT i.self_served) AS rt,
+       {realtime_sql('i')} AS rt,
        (i.answer_ts IS NOT NULL) AS answered,
        i.abandoned AS abandoned,
        (i.answer_ts IS NOT NULL AND i.wait_s <= {float(p.answer_s)}) AS in_sl,
