@@ -296,8 +296,89 @@ class Staffing(_Section):
     shrinkage: float = Field(0.32, ge=0, lt=1)
 
 
+class ChurnCondition(_Section):
+    feature: str = Field(description="A column of ccnb.churn.features (e.g. abandons_30d).")
+    op: Literal[">=", ">", "<=", "<", "=="] = ">="
+    value: float
+
+
+class ChurnRule(_Section):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", description="Reason code shown to outreach (UPPER_CASE).")
+    when: list[ChurnCondition] = Field(min_length=1, description="All conditions must hold for the rule to fire.")
+    name: dict[str, str] | None = Field(None, description="{en, zh} short name; default label churn.rule.<code>.name.")
+    text: dict[str, str] | None = Field(
+        None, description="{en, zh} reason text with {feature} fields; default label churn.rule.<code>.text.")
+
+
+class ChurnBands(_Section):
+    high: float = Field(0.20, gt=0, lt=1, description="Score (churn probability) at or above this: high risk.")
+    medium: float = Field(0.08, gt=0, lt=1, description="Score at or above this: medium risk.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "ChurnBands":
+        if self.medium >= self.high:
+            raise ValueError(f"bands: medium ({self.medium:g}) must be below high ({self.high:g})")
+        return self
+
+
 class Churn(_Section):
-    seed: int = 0
+    seed: int = Field(0, description="Seed for tie-breaking in rankings.")
+    lookback_days: list[int] = Field(default_factory=lambda: [30, 90], min_length=1,
+                                     description="Feature windows before the cutoff, days.")
+    label_days: int = Field(30, ge=7, le=365, description="Label: churned within this many days after the cutoff.")
+    train_cutoffs: int = Field(6, ge=1, le=36, description="Month-end cutoffs the model is trained on.")
+    validate_cutoffs: int = Field(2, ge=1, le=12, description="Latest fully observed cutoffs held out for validation.")
+    min_history_days: int | None = Field(None, ge=0, description="History needed before a training cutoff; "
+                                                                  "None: the longest lookback window.")
+    population: Literal["contacted", "active"] = Field(
+        "contacted", description="Scored customers: active ones who contacted in the longest window, or all active.")
+    outreach_capacity: int = Field(300, ge=1, description="Customers the outreach team can call per month (top-k).")
+    bands: ChurnBands = Field(default_factory=ChurnBands)
+    low_csat_max: int = Field(2, ge=1, le=5, description="CSAT answers <= this are low.")
+    high_effort_max: int = Field(3, ge=1, le=7, description="CES answers <= this mean high effort.")
+    count_cap: int = Field(5, ge=1, description="Counts are capped at this in the model (odds ratio per event).")
+    penalty: float = Field(0.0, ge=0, description="L2 penalty of the logit (0: plain maximum likelihood).")
+    model_features: list[str] = Field(default_factory=list, description="Feature columns the model uses.")
+    model_reasons: int = Field(2, ge=0, le=5, description="Largest model contributions listed as reasons.")
+    min_contribution: float = Field(0.15, ge=0, description="Smallest contribution (log-odds) listed as a reason.")
+    examples: int = Field(12, ge=0, le=50, description="Example flags (masked) shown in the report.")
+    rules: list[ChurnRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_features(self) -> "Churn":
+        from ccnb.churn.features import feature_names
+
+        known = set(feature_names(self.lookback_days))
+        bad = sorted({c.feature for r in self.rules for c in r.when} - known)
+        bad += sorted(set(self.model_features) - known - set(bad))
+        if bad:
+            raise ValueError(f"unknown churn feature(s) {', '.join(bad)} (known: {', '.join(sorted(known))})")
+        codes = [r.code for r in self.rules]
+        dup = sorted({c for c in codes if codes.count(c) > 1})
+        if dup:
+            raise ValueError(f"churn rule code(s) used twice: {', '.join(dup)}")
+        return self
+
+
+class EarlyWarning(_Section):
+    """Signals that an agent may be about to leave (retention notebook, supervisors' list)."""
+
+    recent_weeks: int = Field(4, ge=1, le=26, description="Weeks up to the month end compared with the baseline.")
+    baseline_weeks: int = Field(8, ge=1, le=52, description="Weeks before the recent ones: the agent's usual level.")
+    attendance_drop: float = Field(0.10, gt=0, le=1,
+                                   description="Attendance down by at least this share (0.10 = 10 points) fires.")
+    breaks_rise: float = Field(0.10, gt=0, le=10,
+                               description="Break time per attended day up by at least this fraction fires.")
+    qa_drop: float = Field(8.0, gt=0, le=100, description="Mean QA score down by at least these points fires.")
+    min_days: int = Field(5, ge=1, description="Scheduled days needed in each window to compare attendance/breaks.")
+    min_evaluations: int = Field(3, ge=1, description="QA evaluations needed in each window to compare QA.")
+    occupancy_cap: float | None = Field(None, gt=0, le=1,
+                                        description="Occupancy cap; None: staffing.max_occupancy.")
+    occupancy_weeks: int = Field(3, ge=1, le=52,
+                                 description="Consecutive weeks above the cap (in the recent + baseline weeks) that fire.")
+    min_signals: int = Field(1, ge=1, le=4, description="Signals an agent needs to be listed.")
+    backtest_months: int = Field(6, ge=1, le=24, description="Past month ends the list is checked on.")
+    backtest_days: int = Field(60, ge=7, le=365, description="Did a listed agent leave within these days?")
 
 
 class Retention(_Section):
