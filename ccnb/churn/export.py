@@ -1,0 +1,197 @@
+"""Masked references for reports, and the outreach list (real identifiers) for the restricted folder.
+
+Masking: a report shows ``C7KQ2MX4A`` (no hyphen, so it never wraps) instead of the customer id: the first 40 bits of
+``HMAC-SHA256(key, customer_id)`` in base32. Without the key the reference cannot be
+turned back into the id, not even by trying every possible id (ids are short and
+sequential, so an unkeyed or public-salt hash would be reversible). The key is
+``$CCNB_MASK_KEY`` when set (stable references across runs), otherwise a random secret
+drawn once per process (one report run), never written anywhere. The outreach list
+carries the same reference beside the real id, so a manager can point at an example in the
+report and the outreach team can find the customer.
+
+The outreach list goes **only** to ``ctx.restricted_dir`` (never linked from HTML):
+``churn_outreach_<month>.csv`` (UTF-8 with BOM, so Excel shows Chinese text) and
+``churn_outreach_<month>.xlsx`` (openpyxl: a header row, percent and date formats, frozen
+header, an "About" sheet). Text cells starting with ``= + - @`` are written as text, never
+as formulas (spreadsheet formula injection).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+import pandas as pd
+
+from ccnb.churn.wording import band_label, segment_label, tier_label
+from ccnb.i18n import t
+
+_PROCESS_KEY = secrets.token_bytes(32)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBERLIKE = re.compile(r"[+-]?[0-9][0-9 ().-]*")
+
+
+def mask_key() -> bytes:
+    env = os.environ.get("CCNB_MASK_KEY")
+    return env.encode("utf-8") if env else _PROCESS_KEY
+
+
+def mask_id(customer_id, key: bytes | None = None) -> str:
+    """``"CU0012345"`` -> ``"C7KQ2MX4A"`` (keyed hash; see the module docstring)."""
+    if customer_id is None or customer_id is pd.NA:
+        return "–"
+    mac = hmac.new(key if key is not None else mask_key(), str(customer_id).encode("utf-8"), hashlib.sha256)
+    return "C" + base64.b32encode(mac.digest()[:5]).decode("ascii")
+
+
+def mask_ids(ids, key: bytes | None = None) -> pd.Series:
+    k = key if key is not None else mask_key()
+    s = pd.Series(ids)
+    return pd.Series([mask_id(x, k) for x in s], index=s.index, dtype="string")
+
+
+#: Columns of the outreach list, in order (label keys ``churn.export.<name>``).
+COLUMNS = ("rank", "priority", "customer_id", "ref", "phone", "email", "segment", "value_tier", "value", "score",
+           "band", "reasons", "reason_codes", "last_contact", "days_since_contact")
+
+
+def outreach_table(flagged: pd.DataFrame, tables, lang: str = "en", key: bytes | None = None) -> pd.DataFrame:
+    """The outreach list: one row per flagged customer, highest risk first, real identifiers.
+
+    Columns: ``rank`` (1 = highest score among the flagged), ``priority`` (within the outreach
+    capacity), ``customer_id``, ``ref`` (the masked reference the report shows), ``phone`` and
+    ``email`` (when the customers table has them), ``segment``, ``value_tier``, ``value``
+    (CNY/month), ``score`` (0-1), ``band``, ``reasons``, ``reason_codes``, ``last_contact``
+    (timestamp), ``days_since_contact`` (days). Names of segments, tiers and bands in ``lang``.
+    """
+    fl = flagged.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    out = pd.DataFrame({
+        "rank": range(1, len(fl) + 1),
+        "priority": fl["priority"].astype(bool),
+        "customer_id": fl["customer_id"].astype("string"),
+        "ref": mask_ids(fl["customer_id"], key),
+    })
+    cols = set(tables.columns_of("customers"))
+    extra = [c for c in ("phone", "email") if c in cols]
+    if extra and len(fl):
+        ids = pd.DataFrame({"customer_id": fl["customer_id"].astype(str)})
+        tables.con.register("_churn_outreach_ids", ids)
+        try:
+            contact = tables.sql(f"SELECT c.customer_id, {', '.join('c.' + c for c in extra)} FROM customers c "
+                                 "JOIN _churn_outreach_ids i ON i.customer_id = c.customer_id")
+        finally:
+            tables.con.unregister("_churn_outreach_ids")
+        contact["customer_id"] = contact["customer_id"].astype("string")
+        out = out.merge(contact, on="customer_id", how="left")
+    for c in ("phone", "email"):
+        out[c] = out[c].astype("string") if c in out else pd.array([None] * len(out), dtype="string")
+    out["segment"] = [segment_label(s, lang) for s in fl["segment"]]
+    out["value_tier"] = [tier_label(s, lang) for s in fl["value_tier"]]
+    out["value"] = fl["value"].astype("float64").round(2)
+    out["score"] = fl["score"].astype("float64")
+    out["band"] = [band_label(b, lang) for b in fl["band"]]
+    out["reasons"] = fl["reasons"].astype("string")
+    out["reason_codes"] = fl["reason_codes"].astype("string")
+    out["last_contact"] = pd.to_datetime(fl["last_contact_ts"])
+    out["days_since_contact"] = fl["days_since_contact"].astype("float64").round(1)
+    return out[list(COLUMNS)]
+
+
+def headers(lang: str = "en") -> dict[str, str]:
+    return {c: t(f"churn.export.{c}", lang) for c in COLUMNS}
+
+
+def _safe_text(v):
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (CSV).
+
+    Number-like text (``+86 138 0000 0001``, ``-5``) is left alone: it cannot call anything.
+    """
+    if isinstance(v, str) and v.startswith(_FORMULA_START) and not _NUMBERLIKE.fullmatch(v):
+        return "'" + v
+    return v
+
+
+def write_csv(table: pd.DataFrame, path: Path, lang: str = "en") -> Path:
+    """UTF-8 with BOM; score as a percentage number; yes/no in ``lang``; formulas defused."""
+    df = table.copy()
+    df["score"] = (100 * df["score"]).round(1)
+    df["priority"] = [t("report.yes_word" if p else "report.no_word", lang) for p in df["priority"]]
+    df["last_contact"] = df["last_contact"].dt.strftime("%Y-%m-%d %H:%M")
+    for c in df.columns:
+        if df[c].dtype == object or str(df[c].dtype) == "string":
+            df[c] = df[c].astype(object).map(_safe_text)
+    head = headers(lang)
+    head["score"] = f"{head['score']} (%)"
+    df = df.rename(columns=head)
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    df.to_csv(tmp, index=False, encoding="utf-8-sig")
+    os.replace(tmp, path)
+    return path
+
+
+def write_xlsx(table: pd.DataFrame, path: Path, lang: str = "en", about: str = "") -> Path:
+    """An Excel workbook: the list (header, formats, frozen header, filters) and an "About" sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t("churn.export.sheet", lang)[:31]
+    head = headers(lang)
+    cols = list(table.columns)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE6F0")
+    for j, c in enumerate(cols, start=1):
+        cell = ws.cell(row=1, column=j, value=head.get(c, c))
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    yes, no = t("report.yes_word", lang), t("report.no_word", lang)
+    for i, row in enumerate(table.itertuples(index=False, name=None), start=2):
+        for j, (c, v) in enumerate(zip(cols, row), start=1):
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v) or v is pd.NaT:
+                v = None
+            elif c == "priority":
+                v = yes if v else no
+            elif isinstance(v, pd.Timestamp):
+                v = v.to_pydatetime()
+            cell = ws.cell(row=i, column=j, value=v)
+            if isinstance(v, str):
+                cell.data_type = "s"  # never a formula
+            if c == "score":
+                cell.number_format = "0.0%"
+            elif c == "last_contact":
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif c == "value":
+                cell.number_format = "#,##0.00"
+    widths = {"reasons": 80, "reason_codes": 40, "email": 28, "last_contact": 17}
+    for j, c in enumerate(cols, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = widths.get(c, max(10, min(24, len(head.get(c, c)) + 2)))
+    ws.freeze_panes = "A2"
+    if len(table):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(table) + 1}"
+    info = wb.create_sheet(t("churn.export.about_sheet", lang)[:31])
+    info["A1"] = about
+    info["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    info.column_dimensions["A"].width = 100
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.xlsx")
+    wb.save(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def write_outreach(table: pd.DataFrame, restricted_dir, month, lang: str = "en", *, cutoff=None,
+                   days: int | None = None) -> list[Path]:
+    """Write the outreach list as CSV and Excel into ``restricted_dir``; returns the two paths."""
+    d = Path(restricted_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    stem = f"churn_outreach_{month}"
+    about = t("churn.export.about", lang, days=days if days is not None else "",
+              cutoff=f"{pd.Timestamp(cutoff):%Y-%m-%d}" if cutoff is not None else "")
+    return [write_csv(table, d / f"{stem}.csv", lang), write_xlsx(table, d / f"{stem}.xlsx", lang, about)]

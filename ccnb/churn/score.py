@@ -1,0 +1,144 @@
+"""Risk scores, bands and reasons for every customer as of a cutoff; the flagged ones.
+
+``scores(tables, cutoff, params, lang)`` trains the model on the latest cutoffs whose
+labels are fully observed by ``cutoff`` (:func:`ccnb.churn.validate.training_cutoffs`),
+scores every customer of :func:`ccnb.churn.features`, and adds:
+
+``score``
+    probability (0-1) of churning within ``churn.label_days`` days after the cutoff;
+``band``
+    ``high`` (score >= ``churn.bands.high``), ``medium`` (>= ``churn.bands.medium``), ``low``;
+``rules``
+    codes of the rules fired, comma-separated (``""`` when none); ``n_rules`` how many;
+``reason_codes``
+    the rules fired, then up to ``churn.model_reasons`` model reasons ``M_<FEATURE>``:
+    the features adding the most log-odds vs an average customer (at least
+    ``churn.min_contribution``), leaving out features a fired rule already names;
+``reasons``
+    the same as readable text in ``lang``, separated by ``"; "`` (``"；"`` in Chinese);
+``flagged``
+    a rule fired or the band is high or medium;
+``rank``
+    1 = highest score (ties in a seeded random order); ``priority``: among the
+    flagged, within the outreach capacity ``churn.outreach_capacity``.
+
+``flags(...)`` keeps the flagged rows, highest score first.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ccnb.churn import metrics as M
+from ccnb.churn import rules as _rules
+from ccnb.churn.features import split_name, to_cutoff
+from ccnb.churn.wording import model_reason_text
+
+BANDS = ("high", "medium", "low")
+#: Separator of reasons in the ``reasons`` text.
+REASON_SEP = {"en": "; ", "zh": "；"}
+
+
+def band_of(score, bands) -> np.ndarray:
+    s = np.asarray(score, dtype="float64")
+    return np.where(s >= bands.high, "high", np.where(s >= bands.medium, "medium", "low"))
+
+
+#: Features that speak of the same thing, so that one reason covers them (base name -> topic).
+TOPICS = {
+    "complaints": "complaints", "complaints_unresolved": "complaints", "complaints_open": "complaints",
+    "open_complaint_days": "complaints", "complaint_days": "complaints",
+    "csat_mean": "satisfaction", "low_csat": "satisfaction", "ces_mean": "effort", "high_effort": "effort",
+}
+
+
+def topic(feature: str) -> str:
+    """``complaints_unresolved_30d`` -> ``complaints``; ``repeats_90d`` -> ``repeats``."""
+    base, _ = split_name(feature)
+    return TOPICS.get(base, base)
+
+
+def topic_contributions(mdl, feats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Model contributions (log-odds vs an average customer) summed per topic, and per row and
+    topic the feature contributing the most (whose value the reason shows)."""
+    c = mdl.contributions(feats)
+    tops = pd.Series({f: topic(f) for f in c.columns})
+    summed = c.T.groupby(tops).sum().T
+    lead = pd.DataFrame({tp: c[list(fs)].idxmax(axis=1) for tp, fs in tops.groupby(tops).groups.items()},
+                        index=c.index)[summed.columns]
+    return summed, lead
+
+
+def default_cutoff(tables) -> pd.Timestamp:
+    from ccnb.churn.validate import data_span
+
+    return data_span(tables)[1]
+
+
+def scores(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
+    """Every scored customer with score, band, rules, reasons (see the module docstring)."""
+    from ccnb.churn import _params, features
+    from ccnb.churn.validate import fit_model, frame, training_cutoffs
+
+    params = _params(params)
+    cp = params.churn
+    cutoff = default_cutoff(tables) if cutoff is None else to_cutoff(cutoff)
+    feats = features(tables, cutoff, params)
+    train_at, short = training_cutoffs(tables, params, cutoff)
+    mdl = fit_model(frame(tables, train_at, params), params)
+    out = feats.copy()
+    out["score"] = mdl.predict(feats) if len(feats) else np.array([], dtype="float64")
+    out["band"] = band_of(out["score"], cp.bands)
+    fired = _rules.fired(feats, cp.rules)
+    F = fired.to_numpy(dtype=bool)
+    codes = np.array(fired.columns, dtype=object)
+    out["n_rules"] = F.sum(axis=1).astype("int64")
+    out["flagged"] = (out["n_rules"] > 0) | (out["band"] != "low")
+    rules_txt = np.full(len(out), "", dtype=object)
+    codes_txt = np.full(len(out), "", dtype=object)
+    reasons_txt = np.full(len(out), "", dtype=object)
+    for i in np.flatnonzero(F.any(axis=1)):
+        rules_txt[i] = ", ".join(codes[F[i]])
+    flagged = np.flatnonzero(out["flagged"].to_numpy())
+    sep = REASON_SEP.get(lang, "; ")
+    if len(flagged):
+        sub = feats.iloc[flagged]
+        contrib, lead = topic_contributions(mdl, sub)
+        by_code = {r.code: r for r in cp.rules}
+        rule_topics = {c: {topic(f) for f in _rules.rule_features(by_code[c])} for c in codes}
+        records = sub.to_dict("records")
+        cvals, ccols, leads = contrib.to_numpy(), list(contrib.columns), lead.to_numpy()
+        for j, i in enumerate(flagged):
+            row = records[j]
+            fired_codes = list(codes[F[i]])
+            texts = [_rules.reason_text(by_code[c], row, lang) for c in fired_codes]
+            covered = set().union(*(rule_topics[c] for c in fired_codes))
+            picked = []
+            for m in np.argsort(-cvals[j], kind="stable"):
+                if len(picked) >= cp.model_reasons or cvals[j, m] < cp.min_contribution:
+                    break
+                tp, feat = ccols[m], leads[j, m]
+                if tp in covered:
+                    continue
+                covered.add(tp)
+                picked.append(("M_" + tp.upper(), model_reason_text(feat, row.get(feat), lang)))
+            codes_txt[i] = ", ".join(fired_codes + [c for c, _ in picked])
+            reasons_txt[i] = sep.join(texts + [x for _, x in picked])
+    out["rules"] = pd.array(rules_txt, dtype="string")
+    out["reason_codes"] = pd.array(codes_txt, dtype="string")
+    out["reasons"] = pd.array(reasons_txt, dtype="string")
+    rank = np.empty(len(out), dtype="int64")
+    rank[M.order(out["score"].to_numpy(), cp.seed)] = np.arange(1, len(out) + 1)
+    out["rank"] = rank
+    frank = out["rank"].where(out["flagged"]).rank(method="first")
+    out["priority"] = (frank <= cp.outreach_capacity).fillna(False).astype(bool)
+    out.attrs.update(cutoff=cutoff, train_cutoffs=list(train_at), short_history=short, method=mdl.method)
+    return out.sort_values("rank", ignore_index=True)
+
+
+def flags(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
+    """The flagged customers as of ``cutoff`` (default: the end of what ``tables`` shows), highest score first."""
+    sc = scores(tables, cutoff, params, lang)
+    out = sc[sc["flagged"]].reset_index(drop=True)
+    out.attrs.update(sc.attrs, scored=len(sc))
+    return out
