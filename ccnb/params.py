@@ -280,6 +280,7 @@ class Qa(_Section):
                                       "team does not) goes on the agent's coaching plan.")
     min_agent_evaluations: int = Field(3, ge=1, description="Fewer evaluations than this: no individual finding.")
     coaching_deadline_days: int = Field(30, ge=1, description="Improvement plans are due this many days after the month.")
+    coaching_max_items: int = Field(3, ge=1, description="At most this many items on one agent's plan (most failed first).")
     sampling: QaSampling = Field(default_factory=QaSampling)
     calibration: QaCalibration = Field(default_factory=QaCalibration)
 

@@ -78,6 +78,12 @@ def _target_text(key: str, target, lang: str, params) -> str:
     return "–" if target is None or pd.isna(target) else fmt(target, key, lang)
 
 
+def nowrap(text) -> str:
+    """Text that a table cell does not break (a word joiner, U+2060, between characters): keeps
+    short names such as 王建国 or tech_support-CD1 on one line."""
+    return "\u2060".join(str(text))
+
+
 def dimension_label(dim: str, lang: str) -> str:
     return t(f"kpi.dimension.{dim}", lang)
 
@@ -208,7 +214,8 @@ def team_table(sc: Scorecard, lang: str = "en") -> tuple[pd.DataFrame, dict, dic
     df = s[["supervisor", "handled", "composite"] + [f"score_{d}" for d in dims] + ["rank", "light"]].copy()
     df = df.sort_values(["composite"], ascending=False, na_position="last")
     df.index.name = "team"
-    formats = {"handled": "int", "composite": "num1", "rank": "int"} | {f"score_{d}": "num1" for d in dims}
+    formats = ({"handled": "int", "composite": "num1", "rank": "int", "team": nowrap}
+               | {f"score_{d}": "num1" for d in dims})
     labels = {"supervisor": t("kpi.col_supervisor", lang), "handled": t("kpi.col_handled", lang),
               "composite": t("kpi.col_composite", lang), "rank": t("kpi.col_rank", lang)}
     labels |= {f"score_{d}": dimension_label(d, lang) for d in dims}
@@ -235,10 +242,11 @@ def league_table(sc: Scorecard, lang: str = "en") -> tuple[pd.DataFrame, dict, d
     df = df.sort_values(["_scored", "rank", "composite", "name"], ascending=[False, True, False, True],
                         na_position="last").drop(columns="_scored")
     df = df.reset_index(drop=True)
-    formats = {"rank": "int", "handled": "int", "composite": "num1"} | {k: REGISTRY[k].fmt for k in LEAGUE_KPIS}
+    formats = ({"rank": "int", "handled": "int", "composite": "num1", "name": nowrap, "team": nowrap}
+               | {k: REGISTRY[k].fmt for k in LEAGUE_KPIS})
     labels = {"rank": t("kpi.col_rank", lang), "name": t("common.agent", lang), "handled": t("kpi.col_handled", lang),
               "composite": t("kpi.col_composite", lang), "note": t("kpi.col_note", lang)}
-    labels |= {k: REGISTRY[k].name(lang) for k in LEAGUE_KPIS}
+    labels |= {k: t(f"kpi.short.{k}", lang) for k in LEAGUE_KPIS}
     return df, formats, labels
 
 
@@ -255,8 +263,9 @@ def coaching_list(sc: Scorecard, lang: str = "en", max_kpis: int = 3) -> pd.Data
         work = "; ".join(t("kpi.work_on", lang, kpi=REGISTRY[k].name(lang), value=fmt(a.at[aid, k], k, lang),
                            target=_target_text(k, tg.at[k, "target"] if k in tg.index else None, lang, sc.params))
                          for _, k in atts)
-        rows.append({t("common.agent", lang): a.at[aid, "agent_name"] if pd.notna(a.at[aid, "agent_name"]) else aid,
-                     t("common.team", lang): a.at[aid, "team"],
+        rows.append({t("common.agent", lang): nowrap(a.at[aid, "agent_name"] if pd.notna(a.at[aid, "agent_name"])
+                                                     else aid),
+                     t("common.team", lang): nowrap(a.at[aid, "team"]),
                      t("kpi.col_composite", lang): fmt(r["composite"], "num1", lang),
                      t("kpi.col_work_on", lang): work or "–", "light": r["light"]})
     return pd.DataFrame(rows)

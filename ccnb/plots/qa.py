@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ccnb.i18n import t
-from ccnb.plots import LIGHT_COLORS, PALETTE, finish, label_axes, new_figure, percent_axis, target_line
+from ccnb.kpi.scoring import light
+from ccnb.plots import (LIGHT_COLORS, PALETTE, finish, label_axes, light_colors, new_figure, percent_axis,
+                        target_line)
 from ccnb.qa.report import group_label
 from ccnb.qa.results import item_label
 
@@ -26,14 +28,15 @@ def pareto(items: pd.DataFrame, params, lang: str = "en"):
 
 
 def by_group(frames: dict[str, pd.DataFrame], params, lang: str = "en"):
-    """QA score by shift, direction and service type (bars; n on each), with the pass mark."""
+    """QA score by shift, direction and service type (bars coloured by their light; n on each), with the pass mark."""
     frames = {k: v for k, v in frames.items() if len(v)}
     fig, axes = new_figure((7.0, 2.6), ncols=len(frames), squeeze=False, sharey=True)
     for ax, (by, df) in zip(axes.flat, frames.items()):
         names = [group_label(by, g, params, lang) for g in df["group"]]
-        cols = [LIGHT_COLORS["green"] if v >= params.qa.pass_mark else LIGHT_COLORS["red"] for v in df["qa_score"]]
-        bars = ax.bar(names, df["qa_score"], color=cols, width=0.6)
-        ax.bar_label(bars, labels=[f"n={n:,d}" for n in df["evaluations"]], label_type="center", fontsize=7,
+        target = params.kpi.targets.get("qa_score", params.qa.pass_mark)
+        cols = light_colors(light(v, target, "higher", params.kpi.amber_band) for v in df["qa_score"])
+        bars = ax.bar(names, df["qa_score"], color=cols, width=0.7)
+        ax.bar_label(bars, labels=[f"n={n:,d}" for n in df["evaluations"]], label_type="center", fontsize=6.5,
                      color="white")
         ax.set_title(t(f"qa.by_{by}", lang), fontsize=9)
         ax.set_ylim(0, 105)

@@ -5,6 +5,7 @@ import pandas as pd
 
 from ccnb.i18n import t
 from ccnb.kpi.engine import compute
+from ccnb.kpi.report import nowrap
 from ccnb.kpi.registry import REGISTRY
 from ccnb.kpi.scoring import assess, light
 from ccnb.qa.results import QA_KPIS, item_label
@@ -14,6 +15,10 @@ def _fmt(v, f, lang):
     from ccnb.display import format_value
 
     return format_value(v, f, lang)
+
+
+def _sep(lang: str) -> str:
+    return "、" if lang == "zh" else ", "
 
 
 def group_label(by: str, value, params, lang: str = "en") -> str:
@@ -66,22 +71,30 @@ def groups_table(frames: dict[str, pd.DataFrame], params, lang: str = "en") -> t
 
 
 def training_table(training: pd.DataFrame, params, lang: str = "en") -> pd.DataFrame:
+    """One row per group (the whole center first, then teams by their worst item): evaluations and
+    the items to train, each with how often it was failed ("Resolution and closing 53 %")."""
     rows = []
-    for _, r in training.iterrows():
-        rows.append({t("qa.col_group_name", lang): r["group"] if r["group"] is not None else t("qa.whole_center", lang),
-                     t("qa.col_item", lang): item_label(params, r["item"], lang),
-                     t("qa.col_evaluations", lang): f"{int(r['evaluations']):,d}",
-                     t("qa.col_fail_rate", lang): _fmt(r["fail_rate"], "pct0", lang)})
+    if training.empty:
+        return pd.DataFrame()
+    df = training.assign(_center=training["group"].isna(),
+                         _worst=training.groupby(training["group"].fillna(""))["fail_rate"].transform("max"))
+    df = df.sort_values(["_center", "_worst", "group", "fail_rate"], ascending=[False, False, True, False])
+    for g, part in df.groupby(df["group"].fillna(""), sort=False):
+        items = _sep(lang).join(f"{item_label(params, i, lang)} {_fmt(r, 'pct0', lang)}"
+                          for i, r in zip(part["item"], part["fail_rate"]))
+        rows.append({t("qa.col_group_name", lang): nowrap(g) if g else t("qa.whole_center", lang),
+                     t("qa.col_evaluations", lang): f"{int(part['evaluations'].iloc[0]):,d}",
+                     t("qa.col_train_items", lang): items})
     return pd.DataFrame(rows)
 
 
 def coaching_table(coaching: pd.DataFrame, params, lang: str = "en") -> pd.DataFrame:
     rows = []
     for _, r in coaching.iterrows():
-        items = ", ".join(item_label(params, i, lang) for i in r["items"])
-        covered = ", ".join(item_label(params, i, lang) for i in r["team_items"])
-        rows.append({t("common.agent", lang): r["agent_name"] if pd.notna(r["agent_name"]) else r["agent_id"],
-                     t("common.team", lang): r["team"],
+        items = _sep(lang).join(item_label(params, i, lang) for i in r["items"])
+        covered = _sep(lang).join(item_label(params, i, lang) for i in r["team_items"])
+        rows.append({t("common.agent", lang): nowrap(r["agent_name"] if pd.notna(r["agent_name"]) else r["agent_id"]),
+                     t("common.team", lang): nowrap(r["team"]),
                      t("qa.col_evaluations", lang): f"{int(r['evaluations']):,d}",
                      REGISTRY["qa_score"].name(lang): _fmt(r["qa_score"], "num1", lang),
                      t("qa.col_items", lang): items or "–",

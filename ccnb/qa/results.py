@@ -13,7 +13,8 @@
   evaluations and that is not already a training need of their team or the center), due
   ``qa.coaching_deadline_days`` after the month end. Agents below the pass mark are listed
   too; when none of their items reaches that rate, their two most failed items that team
-  training does not cover are their plan.
+  training does not cover are their plan. A plan holds at most ``qa.coaching_max_items``
+  items, the most failed first.
 """
 from __future__ import annotations
 
@@ -183,6 +184,7 @@ def findings(tables, month, params) -> tuple[pd.DataFrame, pd.DataFrame]:
         if below and not items:  # below the pass mark: at least their two most failed items of their own
             own = agent[(agent["agent"] == aid) & (agent["failed"] > 0) & ~agent["item"].isin(covered)]
             items = list(own.sort_values(["fail_rate", "item"], ascending=[False, True])["item"][:2])
+        items = items[:q.coaching_max_items]
         if items or below:
             rows.append(dict(agent_id=aid, agent_name=r.get("agent_name"), team=r.get("team"), evaluations=n,
                              qa_score=float(r["qa_score"]), below_pass=below, items=items, team_items=team_items,

@@ -120,7 +120,8 @@ def test_target_table_on_tiny_data(project_root):
     No data a year earlier: no season adjustment.
     """
     tables = ccnb.data.load(project_root / TINY, month="2026-10")
-    p = load_params()
+    p = load_params(overrides={"kpi": {"target_setting": {"keys": ["aht_s", "fcr", "csat", "qa_score",
+                                                                    "transfer_rate"]}}})
     t = target_table(tables, "2026-10", p).set_index("key")
     want = {"fcr": (0.5, 0.45, 0.665), "aht_s": (270, 297, 210), "qa_score": (80, 72, 76),
             "csat": (1.0, 0.9, 0.8925), "transfer_rate": (0.0, 0.0, 0.095)}
@@ -131,6 +132,10 @@ def test_target_table_on_tiny_data(project_root):
         assert (r["base_value"], r["proposed"], r["target"]) == pytest.approx((base, proposed, target)), key
         assert r["capped"] and math.isnan(r["season"])
     assert t.loc["answer_rate", "source"] == "fixed" and t.loc["answer_rate", "target"] == 0.90
+    # by default QA keeps its fixed target (the pass mark)
+    d = target_table(tables, "2026-10", load_params()).set_index("key")
+    assert d.loc["qa_score", "source"] == "fixed" and d.loc["qa_score", "target"] == 80
+    assert d.loc["fcr", "target"] == pytest.approx(0.665)
     # the month before a review keeps the fixed target: September is not a review month
     sep = target_table(ccnb.data.load(project_root / TINY, month="2026-09"), "2026-09", p).set_index("key")
     assert sep.loc["fcr", "source"] == "fixed" and sep.loc["fcr", "target"] == 0.70

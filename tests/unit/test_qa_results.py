@@ -89,3 +89,14 @@ def test_calibration_evaluations_are_the_flagged_rows(tables, params):
     ev = qa.calibration_evaluations(tables, "2026-10", params)
     assert list(ev["evaluation_id"]) == ["E5"]
     assert "customer_id" not in ev.columns
+
+
+def test_coaching_plan_holds_the_most_failed_items_only(tables):
+    """No training needs (rate 100 % over at least 99 evaluations): A3 (E4) fails understanding,
+    empathy and closing (each 1/1); with at most 2 items: closing, empathy (ties by name)."""
+    p = load_params(overrides={"qa": {"min_group_evaluations": 99, "min_agent_evaluations": 1,
+                                      "coaching_item_rate": 0.5, "coaching_max_items": 2}})
+    training, coaching = qa.findings(tables, "2026-10", p)
+    assert training.empty
+    a3 = coaching.set_index("agent_id").loc["A3"]
+    assert a3["items"] == ["closing", "empathy"] and a3["team_items"] == []
