@@ -383,8 +383,44 @@ class EarlyWarning(_Section):
 
 
 class Retention(_Section):
-    customer_retention_target: float = Field(0.80, ge=0, le=1)
-    agent_attrition_target: float = Field(0.15, ge=0, le=5, description="Annualised leavers / average headcount.")
+    customer_retention_target: float | None = Field(
+        None, ge=0, le=1, description="None: kpi.targets.customer_retention (the KPI's target).")
+    agent_attrition_target: float | None = Field(
+        None, ge=0, le=5, description="Annualised leavers / average headcount; None: kpi.targets.attrition.")
+    cohort_by: Literal["signup", "first_contact"] = Field("signup", description="What starts a customer's cohort.")
+    cohort_months: int = Field(12, ge=2, le=60, description="Latest cohorts shown in the cohort matrix.")
+    experience_days: int = Field(60, ge=7, le=365,
+                                 description="Service experience counted over this many days before a month start.")
+    low_csat_max: int = Field(2, ge=1, le=4, description="CSAT answers <= this are a bad experience.")
+    followup_months: int = Field(6, ge=1, le=36,
+                                 description="Survival by experience: customers followed this many months to the end.")
+    model_months: int = Field(12, ge=1, le=60, description="Months of customer history the Cox model uses.")
+    cox_max_customers: int = Field(40000, ge=1000,
+                                   description="More customers than this: the Cox model uses a random sample of them.")
+    seed: int = Field(0, description="Seed of the customer sample for the Cox model.")
+    survival_horizons_months: list[int] = Field(default_factory=lambda: [6, 12, 24],
+                                                description="Survival reported at these tenures.")
+    attrition_window_months: int = Field(12, ge=1, le=36,
+                                         description="Attrition by team/supervisor/shift/tenure: trailing months.")
+    tenure_bands_months: list[int] = Field(default_factory=lambda: [3, 6, 12, 24],
+                                           description="Upper bounds of agent tenure bands, months, increasing.")
+    min_agent_months: float = Field(24, ge=0, description="Fewer agent-months in the window: attrition light grey.")
+    new_hire_days: int = Field(90, ge=7, le=730, description="The new-hire survival curve covers these first days.")
+    early_warning: EarlyWarning = Field(default_factory=EarlyWarning)
+
+    @field_validator("tenure_bands_months", "survival_horizons_months")
+    @classmethod
+    def _increasing(cls, v: list[int]) -> list[int]:
+        if not v or any(b <= a for a, b in zip(v, v[1:])) or v[0] <= 0:
+            raise ValueError(f"expected positive, increasing months, got {v}")
+        return v
+
+    def targets(self, params: "Params") -> tuple[float | None, float | None]:
+        """(customer retention target, agent attrition target), falling back to ``kpi.targets``."""
+        cr = self.customer_retention_target
+        at = self.agent_attrition_target
+        return (cr if cr is not None else params.kpi.targets.get("customer_retention"),
+                at if at is not None else params.kpi.targets.get("attrition"))
 
 
 class Params(_Section):
