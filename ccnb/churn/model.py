@@ -10,7 +10,8 @@ Design columns, in natural units so that each odds ratio reads "per ...":
 
 * counts: ``min(x, churn.count_cap)`` -> odds ratio per event;
 * ``days_since_contact``: ``min(days, 365) / 30`` (empty: 365) -> per 30 days;
-* ``tenure_days``: ``min(days, 3650) / 365`` -> per year;
+* ``tenure_days``: ``log2(max(days, 7) / 365)`` -> per doubling of the time as a customer
+  (risk falls fastest in the first months: new customers leave more);
 * ``open_complaint_days``, ``complaint_days_<w>d``: ``min(days, 90) / 7`` (empty: 0) -> per week;
 * means (CSAT, CES) and RFM scores: the value (empty: the training mean) -> per point;
 * ``value``: ``log2(max(value, 1))`` (empty: the segment's training median, plus an
@@ -35,7 +36,7 @@ from ccnb.churn.features import kind, split_name
 #: (cap, divisor, fill, unit key) of day-valued features; unit keys are labels ``churn.unit.<key>``.
 DAYS = {
     "days_since_contact": (365.0, 30.0, 365.0, "per_30_days"),
-    "tenure_days": (3650.0, 365.0, None, "per_year"),
+    "tenure_days": (None, 365.0, None, "per_doubling"),  # log2 of years, see _design
     "open_complaint_days": (90.0, 7.0, 0.0, "per_week"),
     "complaint_days": (90.0, 7.0, 0.0, "per_week"),
 }
@@ -111,7 +112,7 @@ def _design(feats: pd.DataFrame, features: list[str], cap: int, fill: dict[str, 
         elif k == "days":
             top, div, fl, _ = DAYS[base]
             x = np.where(np.isnan(x), fill.get(f, 0.0) if fl is None else fl, x)
-            cols[f] = np.minimum(x, top) / div
+            cols[f] = np.log2(np.maximum(x, 7.0) / div) if top is None else np.minimum(x, top) / div
         elif k == "money":
             meds = {k.split("|", 1)[1]: v for k, v in fill.items() if k.startswith("value|")}
             med = (feats["segment"].astype(object).map(meds).astype("float64")

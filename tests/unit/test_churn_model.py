@@ -48,11 +48,11 @@ def test_contributions_add_up_to_the_linear_predictor():
     assert np.allclose(base + c.sum(axis=1), m.linear(feats))
     assert m.reference_segment == "consumer" and m.segments == ["small_business", "vip"]
     assert set(m.columns) >= {"value", "value_missing", "segment=vip", "segment=small_business"}
-    # natural units: days since contact per 30 days (capped at 365), tenure per year, value per doubling
+    # natural units: days since contact per 30 days (capped at 365), tenure and value per doubling
     X = m.design(pd.DataFrame({"abandons_30d": [9], "days_since_contact": [np.nan], "tenure_days": [730],
                                "value": [64.0], "segment": ["vip"]}))
     assert X.iloc[0]["abandons_30d"] == 5 and X.iloc[0]["days_since_contact"] == pytest.approx(365 / 30)
-    assert X.iloc[0]["tenure_days"] == pytest.approx(2.0) and X.iloc[0]["value"] == pytest.approx(6.0)
+    assert X.iloc[0]["tenure_days"] == pytest.approx(1.0) and X.iloc[0]["value"] == pytest.approx(6.0)
     assert X.iloc[0]["segment=vip"] == 1 and X.iloc[0]["value_missing"] == 0
 
 
