@@ -1,8 +1,14 @@
 """The ``ccnb`` command: ``ccnb report``, ``ccnb sample``, ``ccnb validate`` (also ``python -m ccnb``).
 
-Expected problems (a bad argument, parameters or data, a failing notebook) print one
-clear message on stderr, without a traceback, and exit with a code that says which
-kind of problem it was (see :data:`EXIT_CODES`); a traceback means a bug in ccnb.
+Expected problems (a bad argument, parameters or data, a failing notebook, a busy lock)
+print **one line** on stderr (``ccnb: error: <reason>``), without a traceback, and exit
+with a code that says which kind of problem it was (:data:`ccnb.outcome.EXIT_CODES`, also
+in ``--help`` and ``docs/scheduling.md``); a traceback means a bug in ccnb. Notes about
+what a run repaired first (a stale lock, a pack restored after a kill) go to stderr as
+``ccnb: note: ...`` lines, also with ``--quiet``.
+
+``--month`` takes ``YYYY-MM``, ``last`` (the month before today in the center's time
+zone; ``$CCNB_TODAY`` fixes "today") or a backfill range ``YYYY-MM..YYYY-MM``.
 """
 from __future__ import annotations
 
@@ -13,24 +19,9 @@ from pathlib import Path
 from typing import Sequence
 
 from ccnb import __version__, config
-
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-EXIT_DATA = 3
-EXIT_NOTEBOOK = 4
-EXIT_RENDER = 5
-EXIT_INTERRUPTED = 130
-EXIT_CODES = {
-    EXIT_OK: "success",
-    EXIT_INTERNAL: "internal error (a bug: the traceback is printed)",
-    EXIT_USAGE: "bad arguments or parameters (params file, unknown key, month, notebooks, kernel)",
-    EXIT_DATA: "bad data (the message names table, file, column and rows)",
-    EXIT_NOTEBOOK: "a notebook failed (the message names notebook, cell and error; the executed "
-                   "notebook is kept in <out>/_failed/)",
-    EXIT_RENDER: "rendering failed (HTML or PDF)",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
-}
+from ccnb.outcome import (EXIT_BUSY, EXIT_CODES, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED,  # noqa: F401
+                          EXIT_NOTEBOOK, EXIT_OK, EXIT_PARAMS, EXIT_RENDER, EXIT_TERMINATED, EXIT_USAGE, Terminated,
+                          exit_code_of, one_line)
 
 
 class UsageError(Exception):
@@ -54,17 +45,27 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(self.prog, message)
 
 
-def _month(value: str) -> str:
-    from ccnb.display import parse_month
+def _month_spec(value: str) -> str:
+    """``YYYY-MM``, ``last`` or ``YYYY-MM..YYYY-MM`` (checked here, resolved with the params' time zone later)."""
+    from ccnb.months import check_spec
+    from ccnb.outcome import ReportError
 
     try:
-        return str(parse_month(value))
-    except ValueError as e:
+        return check_spec(value)
+    except ReportError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _month(value: str) -> str:
+    """One month: ``YYYY-MM`` or ``last``."""
+    spec = _month_spec(value)
+    if ".." in spec:
+        raise argparse.ArgumentTypeError(f"month must be YYYY-MM (e.g. 2026-10) or 'last', got {value!r}")
+    return spec
+
+
 def _codes_epilog() -> str:
-    return "exit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items())
+    return "exit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, (_, text) in EXIT_CODES.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,15 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
                                    "<out>/<month>/ (or <out>/<month>-zh/ in Chinese). Parameters and data "
                                    "are validated first; the previous pack is replaced only when every "
                                    "notebook ran and rendered.")
-    r.add_argument("--month", required=True, type=_month, metavar="YYYY-MM", help="report month, e.g. 2026-10")
+    r.add_argument("--month", required=True, type=_month_spec, metavar="MONTH",
+                   help="report month: YYYY-MM (e.g. 2026-10), 'last' (the month before today in the center's "
+                        "time zone) or a range YYYY-MM..YYYY-MM (one pack per month)")
     r.add_argument("--data", type=Path, metavar="DIR", help=f"data folder (default: {_short(config.SAMPLE_DIR)})")
     r.add_argument("--params", type=Path, metavar="FILE",
                    help=f"center parameters, merged over {_short(config.DEFAULT_PARAMS)}")
     r.add_argument("--out", type=Path, metavar="DIR", help=f"where packs go (default: {_short(config.REPORTS_DIR)})")
     r.add_argument("--lang", choices=("en", "zh"), help="report language (default: params report.lang)")
     r.add_argument("--notebooks", type=Path, metavar="DIR",
-                   help=f"notebooks to run (default: {_short(config.NOTEBOOKS_DIR)})")
-    r.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+                   help=f"notebooks to run (default: $CCNB_NOTEBOOKS or {_short(config.NOTEBOOKS_DIR)})")
+    r.add_argument("--timeout", type=float, metavar="S", help="longest a notebook cell may run, seconds")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress lines (errors and notes still on stderr)")
 
     s = sub.add_parser("sample", help="write the deterministic sample data set", formatter_class=fmt,
                        epilog=_codes_epilog(),
@@ -106,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate a params file and a data folder against the contract, as "
                                    "`ccnb report` does before running anything, and print row counts.")
     v.add_argument("--data", type=Path, metavar="DIR", help=f"data folder (default: {_short(config.SAMPLE_DIR)})")
-    v.add_argument("--month", type=_month, metavar="YYYY-MM", help="check as of this month's end")
+    v.add_argument("--month", type=_month, metavar="MONTH", help="check as of this month's end (YYYY-MM or last)")
     v.add_argument("--params", type=Path, metavar="FILE", help="center parameters file")
     return p
 
@@ -119,13 +123,28 @@ def _short(p: Path) -> str:
 
 
 # --------------------------------------------------------------------------- commands
+def _note(message: str) -> None:
+    print(f"ccnb: note: {message}", file=sys.stderr, flush=True)
+
+
 def cmd_report(a: argparse.Namespace) -> int:
     from ccnb import report
 
     progress = None if a.quiet else (lambda line: print(line, flush=True))
-    report.run(a.month, data=a.data, params=a.params, out=a.out, lang=a.lang, notebooks_dir=a.notebooks,
-               progress=progress)
-    return EXIT_OK
+    kw = dict(data=a.data, params=a.params, out=a.out, lang=a.lang, notebooks_dir=a.notebooks, progress=progress,
+              notice=_note, timeout=a.timeout)
+    if ".." not in a.month:
+        report.run(a.month, **kw)
+        return EXIT_OK
+    results = report.run_months(a.month, **kw)
+    failed = [(m, e) for m, _, e in results if e is not None]
+    for m, e in failed:
+        print(f"ccnb: error: {m}: {one_line(str(e))}", file=sys.stderr, flush=True)
+    if progress:
+        done = [m for m, _, e in results if e is None]
+        progress(f"backfill {a.month}: {len(done)} pack(s) built, {len(failed)} failed"
+                 + (f" ({', '.join(m for m, _ in failed)})" if failed else ""))
+    return exit_code_of(failed[0][1]) if failed else EXIT_OK
 
 
 def cmd_sample(a: argparse.Namespace) -> int:
@@ -152,6 +171,10 @@ def cmd_validate(a: argparse.Namespace) -> int:
     from ccnb.params import load_params
 
     prm = load_params(a.params)
+    if a.month == "last":
+        from ccnb.months import resolve
+
+        a.month = resolve("last", prm.center.timezone)[0]
     print(f"params: ok ({' + '.join(_short(Path(s)) for s in prm.sources)}; digest {prm.digest()[:12]})")
     data_dir = a.data or config.SAMPLE_DIR
     if not Path(data_dir).is_dir():
@@ -175,11 +198,12 @@ COMMANDS = {"report": cmd_report, "sample": cmd_sample, "validate": cmd_validate
 
 
 def _fail(code: int, message: str, prog: str = "ccnb") -> int:
-    lines = [ln for ln in str(message).splitlines() if ln.strip()]
-    if len(lines) == 2:  # "invalid parameters:" + one problem -> one line
-        message = f"{lines[0].rstrip()} {lines[1].strip().removeprefix('- ')}"
-    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
+    print(f"{prog}: error: {one_line(message)}", file=sys.stderr, flush=True)
     return code
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise Terminated()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,33 +215,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # --help, --version
         return int(e.code or 0)
 
-    from ccnb.params import ParamsError
     from ccnb.i18n import LabelError
-    from ccnb.report import ReportError
 
+    previous = None
     try:
-        import ccnb.data
+        import signal
+        import threading
 
-        data_error: type[Exception] = ccnb.data.DataError
-    except ImportError:  # pragma: no cover - the data layer is part of the package
-        data_error = type("DataError", (Exception,), {})
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ImportError, ValueError, AttributeError):  # pragma: no cover - no signals here
+        previous = None
     try:
         return COMMANDS[args.command](args)
     except CommandError as e:
         return _fail(e.code, str(e))
-    except ParamsError as e:
-        return _fail(EXIT_USAGE, str(e))
-    except data_error as e:
-        return _fail(EXIT_DATA, str(e))
-    except ReportError as e:
-        return _fail(e.exit_code, str(e))
     except LabelError as e:
         return _fail(EXIT_USAGE, str(e))
     except KeyboardInterrupt:
         return _fail(EXIT_INTERRUPTED, "interrupted")
-    except Exception:  # noqa: BLE001 - a bug: show everything
+    except Terminated:
+        return _fail(EXIT_TERMINATED, "terminated (SIGTERM)")
+    except Exception as e:  # noqa: BLE001 - expected failures have their code; anything else is a bug
+        code = exit_code_of(e)
+        if code != EXIT_INTERNAL:
+            return _fail(code, str(e))
         traceback.print_exc()
         return _fail(EXIT_INTERNAL, "internal error (this is a bug in ccnb; the traceback is above)")
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,10 +57,10 @@ def test_notebook_checks(tmp_path):
     _nb(tmp_path / "a.ipynb")
     _nb(tmp_path / "b.ipynb", params=False)
     (tmp_path / "c.ipynb").write_text("{", encoding="utf-8")
-    assert report._check_notebook(tmp_path / "a.ipynb") == []
-    assert "no cell tagged 'parameters'" in report._check_notebook(tmp_path / "b.ipynb")[0]
+    assert report.check_notebook(tmp_path / "a.ipynb") == []
+    assert "no cell tagged 'parameters'" in report.check_notebook(tmp_path / "b.ipynb")[0]
     with pytest.raises(report.ReportError, match="c.ipynb: not a readable notebook"):
-        report._check_notebook(tmp_path / "c.ipynb")
+        report.check_notebook(tmp_path / "c.ipynb")
 
 
 def test_publish_swaps_in_and_removes_the_old_pack(tmp_path):
@@ -89,17 +89,21 @@ def test_publish_restores_the_old_pack_when_the_swap_fails(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-10"]
 
 
-def test_clean_stale_removes_only_dead_runs(tmp_path):
+def test_clean_stale_removes_only_dead_runs_and_keeps_the_last_good_pack(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True).stdout.strip()
     (tmp_path / f".2026-10.tmp-{dead}").mkdir()
-    (tmp_path / f".2026-09.old-{dead}").mkdir()
+    (tmp_path / f".2026-10.old-{dead}").mkdir()             # old copy of a pack that is published: rubbish
+    (tmp_path / f".2026-09.old-{dead}").mkdir()             # killed between the renames: the last good 2026-09
+    (tmp_path / f".2026-09.old-{dead}" / "index.html").write_text("good")
     (tmp_path / f".2026-10.tmp-{os.getpid()}").mkdir()      # a live run (this process)
     (tmp_path / "2026-10").mkdir()
     (tmp_path / ".keep").mkdir()
     removed = report.clean_stale(tmp_path)
-    assert sorted(p.name for p in removed) == [f".2026-09.old-{dead}", f".2026-10.tmp-{dead}"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".2026-10.tmp-" + str(os.getpid()), ".keep", "2026-10"]
+    assert sorted(p.name for p in removed) == [f".2026-10.old-{dead}", f".2026-10.tmp-{dead}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".2026-10.tmp-" + str(os.getpid()), ".keep", "2026-09",
+                                                          "2026-10"]
+    assert (tmp_path / "2026-09" / "index.html").read_text() == "good"
 
 
 def test_versions_record():

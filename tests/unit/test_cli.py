@@ -41,7 +41,7 @@ def test_missing_month_and_unknown_command(capsys):
 def test_missing_params_file(capsys, tmp_path):
     code, _, err = run_cli(capsys, "report", "--month", "2026-10", "--params", str(tmp_path / "center.yaml"),
                            "--out", str(tmp_path / "out"))
-    assert code == 2
+    assert code == cli.EXIT_PARAMS == 6
     assert one_line(err) == f"ccnb: error: {tmp_path / 'center.yaml'}: parameters file not found"
     assert not (tmp_path / "out").exists()
 
@@ -50,7 +50,7 @@ def test_unknown_param_key(capsys, tmp_path):
     p = tmp_path / "center.yaml"
     p.write_text("kpi:\n  tragets:\n    csat: 0.9\n", encoding="utf-8")
     code, _, err = run_cli(capsys, "validate", "--params", str(p))
-    assert code == 2
+    assert code == cli.EXIT_PARAMS
     line = one_line(err)
     assert "kpi.tragets: unknown key" in line and str(p) in line
 
@@ -75,9 +75,10 @@ def test_validate_prints_tables(capsys, fixture_data):
 def test_help_documents_exit_codes(capsys):
     code, out, _ = run_cli(capsys, "report", "--help")
     assert code == 0
-    for c in ("2 ", "3 ", "4 ", "5 "):
+    for c in ("2 ", "3 ", "4 ", "5 ", "6 ", "7 "):
         assert f"\n  {c}" in out
     assert "bad data" in out and "a notebook failed" in out and "rendering failed" in out
+    assert "bad parameters file" in out and "lock held" in out
 
 
 def test_console_entry_point_runs(tmp_path):
