@@ -35,6 +35,13 @@ _CACHE_KEEP = 6
 _lock = threading.Lock()
 
 
+def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection configured for ccnb: no progress bar (it would print into notebooks)."""
+    con = duckdb.connect(database)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def write_sample(out_dir, seed=config.SAMPLE_SEED, months=None, contacts=None, **kw):
     """Write the deterministic sample data set (see :mod:`ccnb.sample`)."""
     from ccnb.sample import write_sample as _ws
@@ -185,7 +192,7 @@ class Tables:
         unknown = sorted(set(frames) - set(TABLES))
         if unknown:
             raise DataError(f"unknown tables {unknown}; expected some of {list(TABLES)}")
-        con = duckdb.connect()
+        con = connect()
         con.execute(f"SET TimeZone = '{timezone}'")
         con.execute("ATTACH ':memory:' AS store")
         con.execute("USE store")
@@ -213,7 +220,7 @@ def load(path: str | os.PathLike | None = None, month: str | pd.Period | None = 
     db = cache_dir / f"{fp}.duckdb"
     if not (cache and db.exists()):
         _build(root, found, timezone, db, cache_dir / f"{fp}.work-{os.getpid()}")
-    con = duckdb.connect()
+    con = connect()
     con.execute(f"SET TimeZone = '{timezone}'")
     con.execute(f"ATTACH '{db}' AS store (READ_ONLY)")
     files = {t: [str(p.relative_to(root)) for p in ps] for t, ps in found.items()}
@@ -230,7 +237,7 @@ def _build(root: Path, found: dict[str, list[Path]], tz: str, db: Path, workdir:
         sources[t] = [SourceFile(t, p, str(p.relative_to(root)),
                                  "parquet" if p.name.lower().endswith((".parquet", ".pq")) else "csv") for p in paths]
     try:
-        con = duckdb.connect(str(tmp))
+        con = connect(str(tmp))
         con.execute(f"SET TimeZone = '{tz}'")
         con.execute(f"SET temp_directory = '{workdir}'")
         try:
