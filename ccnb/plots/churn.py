@@ -26,7 +26,7 @@ def reasons(rc: pd.DataFrame, lang: str = "en", top: int = 12):
     for y, total in enumerate(left):
         ax.text(total, y, f" {total:,.0f}", va="center", fontsize=7.5)
     ax.set_xlim(0, max(left.max() * 1.12, 1) if len(left) else 1)
-    unit_axis(ax, "x", t("churn.axis_customers", lang), "customers", fmt="{x:,.0f}", lang=lang)
+    unit_axis(ax, "x", t("churn.axis_customers", lang), "", fmt="{x:,.0f}", lang=lang)  # a count, named
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     ax.legend(title=t("churn.col_band", lang), loc="lower right", fontsize=7.5, title_fontsize=8)

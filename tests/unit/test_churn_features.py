@@ -217,3 +217,13 @@ def test_cutoff_must_be_a_date():
     assert to_cutoff(pd.Period("2026-09", "M")) == pd.Timestamp(CUTOFF)
     with pytest.raises(ValueError, match="midnight"):
         to_cutoff("2026-10-01 12:00")
+
+
+def test_public_api_names_are_stable():
+    import inspect
+
+    for name, first in (("features", ["tables", "cutoff", "params"]), ("flags", ["tables", "cutoff", "params"]),
+                        ("validate", ["tables", "params"])):
+        fn = getattr(ccnb.churn, name)
+        assert inspect.isfunction(fn), name
+        assert list(inspect.signature(fn).parameters)[: len(first)] == first, name
