@@ -198,7 +198,7 @@ def _signed(v, key: str, lang: str) -> str:
         return t("kpi.no_season", lang)
     unit = REGISTRY[key].unit
     if unit == "share":
-        return fmt(v, "pp", lang)
+        return fmt(0.0 if abs(v) < 0.0005 else v, "pp", lang)   # no "-0.0 pp"
     s = fmt(abs(v), key, lang)
     return ("+" if v >= 0 else "-") + s.lstrip("+-")
 

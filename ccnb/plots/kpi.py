@@ -6,8 +6,8 @@ import pandas as pd
 
 from ccnb.i18n import t
 from ccnb.kpi.registry import REGISTRY
-from ccnb.plots import (LIGHT_COLORS, PALETTE, TARGET_COLOR, finish, label_axes, light_colors, new_figure,
-                        percent_axis, target_line)
+from ccnb.plots import (LIGHT_COLORS, PALETTE, finish, label_axes, light_colors, new_figure, percent_axis,
+                        target_line)
 
 
 def _short(key: str, lang: str) -> str:
@@ -158,5 +158,4 @@ def balance_scatter(agents: pd.DataFrame, agent_score: pd.DataFrame, a: str, b: 
                   legend=False)
 
 
-__all__ = ["attainment_bars", "composite_histogram", "team_bars", "trend_grid", "balance_heatmap", "balance_scatter",
-           "TARGET_COLOR"]
+__all__ = ["attainment_bars", "composite_histogram", "team_bars", "trend_grid", "balance_heatmap", "balance_scatter"]
