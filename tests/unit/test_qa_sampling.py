@@ -91,3 +91,10 @@ def test_resolve_contacts_in_a_past_period(tables):
         c = inter.loc[r.contact_id]
         assert c["agent_id"] == r.agent_id and c["queue"] == r.queue
         assert r.pick_after <= c["arrival_ts"] < pd.Timestamp(r.week) + pd.Timedelta(days=7)
+
+
+def test_sampling_params_are_checked():
+    from ccnb.params import ParamsError
+
+    with pytest.raises(ParamsError, match="per_week must be 3-10 evaluations per agent per week"):
+        load_params(overrides={"qa": {"sampling": {"per_week": {"weak": 12}}}})
