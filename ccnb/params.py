@@ -345,6 +345,14 @@ class Churn(_Section):
     examples: int = Field(12, ge=0, le=50, description="Example flags (masked) shown in the report.")
     rules: list[ChurnRule] = Field(default_factory=list)
 
+    @field_validator("lookback_days")
+    @classmethod
+    def _windows(cls, v: list[int]) -> list[int]:
+        bad = [w for w in v if not 1 <= w <= 366]
+        if bad:
+            raise ValueError(f"lookback windows must be 1-366 days, got {bad}")
+        return sorted(set(v))
+
     @model_validator(mode="after")
     def _known_features(self) -> "Churn":
         from ccnb.churn.features import feature_names

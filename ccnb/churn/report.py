@@ -25,6 +25,11 @@ def _dates(cutoffs, lang) -> str:
     return ("、" if lang == "zh" else ", ").join(days)
 
 
+def intro_key(params) -> str:
+    """The intro label for the scored population (contacted customers, or every active one)."""
+    return "churn.intro" if params.churn.population == "contacted" else "churn.intro_active"
+
+
 def intro_fields(scored: pd.DataFrame, params, lang: str = "en") -> dict:
     cutoff = scored.attrs.get("cutoff")
     last_day = (pd.Timestamp(cutoff) - pd.Timedelta(days=1)).strftime("%Y-%m-%d") if cutoff is not None else "–"

@@ -15,6 +15,8 @@ def reasons(rc: pd.DataFrame, lang: str = "en", top: int = 12):
     """Flagged customers per reason (horizontal bars, stacked by risk band); rules and model reasons."""
     from ccnb.churn.wording import band_label
 
+    if rc is None or rc.empty:
+        return None
     d = rc.head(top).iloc[::-1]
     fig, ax = new_figure((7.0, max(2.4, 0.32 * len(d) + 1.2)))
     names = [f"{r} ({t('churn.kind_' + k, lang)})" for r, k in zip(d["reason"], d["kind"])]
