@@ -165,12 +165,12 @@ def agent_spells(tables, as_of=None) -> pd.DataFrame:
     the last working day) plus ``team``, ``supervisor``, ``shift``, ``hire_quarter``
     (e.g. ``2026Q1``)."""
     as_of = pd.Timestamp(as_of if as_of is not None else tables.end)
-    df = tables.sql("""SELECT agent_id, team, supervisor, shift, hire_date,
-                              leave_date + INTERVAL 1 DAY AS gone FROM agents""")
-    df["gone"] = pd.to_datetime(df["gone"])
+    df = tables.sql("SELECT agent_id, team, supervisor, shift, hire_date, leave_date FROM agents")
     df["hire_quarter"] = pd.PeriodIndex(pd.to_datetime(df["hire_date"]), freq="Q").astype(str)
-    return survival.spells(df, "hire_date", "gone", as_of, observed_from=observed_from(tables),
-                           groups=["team", "supervisor", "shift", "hire_quarter"], id_col="agent_id")
+    sp = survival.spells(df, "hire_date", "leave_date", as_of, observed_from=observed_from(tables),
+                         groups=["team", "supervisor", "shift", "hire_quarter"], id_col="agent_id")
+    sp["duration"] += sp["event"]  # the last working day is a day employed: gone the day after
+    return sp
 
 
 def new_hire_spells(tables, month) -> pd.DataFrame:

@@ -275,7 +275,8 @@ def counting_process(tables, month, params, share: float | None = None) -> pd.Da
     One row per customer and run of consecutive months (of the model window, see
     :func:`model_window`) with the same flags (merging such months leaves the partial
     likelihood unchanged): time scale tenure in days, ``entry`` (days from sign-up to the
-    run's start), ``duration`` (to the run's end, or the churn day + 0.5 for a churn),
+    run's start), ``duration`` (to the run's end, or the churn day + 0.5 for a churn: event times
+    on half days never tie with interval bounds, which PHReg would count twice),
     ``event`` (1 churned), ``segment``, ``customer`` (a hash of the id) and the
     :data:`FLAGS` (0/1). ``share`` (default: enough customers for
     ``retention.cox_max_customers``) keeps a seeded random sample of whole customers.

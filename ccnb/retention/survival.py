@@ -148,7 +148,8 @@ def kaplan_meier(durations, events, groups=None, *, entry=None, alpha: float = 0
     Greenwood, log(-log S) +/- z * sqrt(sum d/(n(n-d))) / |log S|, z for ``1 - alpha``
     (the default of lifelines and R's survival ``conf.type="log-log"``).
 
-    Returns one row per group and event time, plus a first row at time 0 (survival 1):
+    Returns one row per group and event time, plus a first row at time 0 (survival 1, unless
+    events happen at time 0):
     ``group``, ``time``, ``at_risk``, ``events``, ``survival`` (share still in, 0-1),
     ``lo``, ``hi`` (band). A group without events is the single time-0 row.
     """
@@ -276,7 +277,7 @@ def cox(frame: pd.DataFrame, covariates: list[str], *, duration: str = "duration
     model = PHReg(df[duration].to_numpy(float), x[keep].to_numpy(), status=df[event].to_numpy(float),
                   entry=None if entry is None else df[entry].to_numpy(float),
                   strata=None if strata is None else df[strata].astype(str).to_numpy(), ties=ties)
-    res = model.fit(groups=None if cluster is None else pd.factorize(df[cluster])[0])
+    res = _fit(model, None if cluster is None else pd.factorize(df[cluster])[0])
     z = float(stats.norm.ppf(1 - alpha / 2))
     b, se = np.asarray(res.params), np.asarray(res.bse)
     rows = []
@@ -295,6 +296,22 @@ def cox(frame: pd.DataFrame, covariates: list[str], *, duration: str = "duration
     who = entity or cluster
     ents = df[who].nunique() if who else len(df)
     return CoxResult(table=table, ph=ph, n=len(df), entities=int(ents), events=int(df[event].sum()), result=res)
+
+
+def _fit(model, groups):
+    """Newton-Raphson (statsmodels' default); it has no line search, so when a rare covariate
+    makes the first step overshoot (non-finite estimates, or a likelihood below the start),
+    BFGS finds the way and Newton polishes from there."""
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        res = model.fit(groups=groups, disp=0)
+        start = model.loglike(np.zeros(model.exog.shape[1]))
+        if np.all(np.isfinite(res.params)) and model.loglike(res.params) >= start:
+            return res
+        rough = model.fit(method="bfgs", maxiter=1000, disp=0)
+        return model.fit(groups=groups, start_params=rough.params, disp=0)
 
 
 def ph_check(result, durations, events, names: list[str]) -> pd.DataFrame:
