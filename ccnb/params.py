@@ -286,8 +286,27 @@ class Qa(_Section):
 
 
 class Forecast(_Section):
-    horizon_days: int = Field(31, ge=1, le=366)
-    seed: int = 0
+    horizon_days: int = Field(31, ge=1, le=366, description="Days forecast after the report month's end.")
+    seed: int = Field(0, description="Seed of the prediction-interval simulations.")
+    models: list[ForecastModel] = Field(
+        default_factory=lambda: ["seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination"],
+        min_length=1, description="Candidate models; the backtest chooses one per series.")
+    backtest_origins: int = Field(2, ge=1, le=52, description="Weekly origins of the model-choice backtest.")
+    backtest_horizon_days: int = Field(28, ge=1, le=92, description="Days forecast from each backtest origin.")
+    pi_level: float = Field(0.80, gt=0, lt=1, description="Coverage of the prediction intervals.")
+    simulations: int = Field(400, ge=50, le=20000, description="Simulated paths for the interval bounds.")
+    open_weeks: int = Field(8, ge=1, le=104, description="Weeks of history that define opening hours.")
+    open_min_share: float = Field(0.10, gt=0, le=1, description="A slot is open if it had contacts on this share of days.")
+    partial_share: float = Field(0.30, ge=0, lt=1,
+                                 description="A day below this share of its weekday's median (no event) is partial data.")
+    profile_weeks: int = Field(8, ge=1, le=104, description="Weeks of history for the intraday profiles.")
+    profile_shrink: float = Field(2.0, ge=0, description="Pseudo-days pulling a weekday profile to the pooled one.")
+    holiday_profile_days: int = Field(400, ge=1, description="Days of history for the holiday profile.")
+    event_penalty: float = Field(0.1, ge=0, description="Ridge penalty on event and holiday effects (log scale).")
+    annual: bool = Field(True, description="Annual Fourier terms when the history is long enough.")
+    annual_min_days: int = Field(400, ge=60, description="History (days) needed for annual terms.")
+    mstl_weeks: int = Field(8, ge=2, le=104, description="Weeks of history the MSTL model decomposes.")
+    calibration_days: int = Field(28, ge=0, le=180, description="Hold-out days that calibrate daily spreads.")
 
 
 class Staffing(_Section):
@@ -295,6 +314,9 @@ class Staffing(_Section):
     answer_s: float = Field(20, gt=0)
     max_occupancy: float = Field(0.85, gt=0, le=1)
     shrinkage: float = Field(0.32, ge=0, lt=1)
+
+
+ForecastModel = Literal["seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination"]
 
 
 class ChurnCondition(_Section):
@@ -307,6 +329,20 @@ class ChurnRule(_Section):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", description="Reason code shown to outreach (UPPER_CASE).")
     when: list[ChurnCondition] = Field(min_length=1, description="All conditions must hold for the rule to fire.")
     name: dict[str, str] | None = Field(None, description="{en, zh} short name; default label churn.rule.<code>.name.")
+    shrinkage_source: Literal["params", "measured"] = Field(
+        "params", description="params: staffing.shrinkage; measured: from the report month's agent_days.")
+    model: Literal["erlang_c", "erlang_a"] = Field(
+        "erlang_a", description="erlang_a: with abandonment (patience from data); erlang_c: callers never hang up.")
+    patience_s: float | None = Field(None, gt=0, description="Mean caller patience (s) for Erlang A; None: from data.")
+    patience_months: int = Field(3, ge=1, le=24, description="Months of data the patience estimate uses.")
+    concurrency: dict[str, int] = Field(default_factory=lambda: {"chat": 2},
+                                        description="Contacts an agent handles at once, by channel.")
+    fte_hours_per_week: float = Field(40.0, gt=0, le=80, description="Paid hours of one full-time agent a week.")
+    aht_weeks: int = Field(4, ge=1, le=52, description="Weeks of history for the AHT per time of day.")
+    what_if_targets: list[float] = Field(default_factory=lambda: [0.70, 0.80, 0.90], min_length=1)
+    what_if_aht_changes: list[float] = Field(default_factory=lambda: [-0.10, 0.0, 0.10], min_length=1)
+    over_margin: float = Field(0.20, ge=0, description="Staffed above required x (1 + this) is over-staffed.")
+    span_gap_h: float = Field(3.0, gt=0, description="A gap longer than this between contacts ends a work span.")
     text: dict[str, str] | None = Field(
         None, description="{en, zh} reason text with {feature} fields; default label churn.rule.<code>.text.")
 
