@@ -13,6 +13,7 @@ zone; ``$CCNB_TODAY`` fixes "today") or a backfill range ``YYYY-MM..YYYY-MM``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -127,10 +128,28 @@ def _note(message: str) -> None:
     print(f"ccnb: note: {message}", file=sys.stderr, flush=True)
 
 
+def _printer():
+    """``print`` for progress lines that goes quiet instead of failing when stdout is closed (``| head``)."""
+    state = {"open": True}
+
+    def out(line: str) -> None:
+        if state["open"]:
+            try:
+                print(line, flush=True)
+            except (BrokenPipeError, ValueError, OSError):
+                state["open"] = False
+                try:
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                except (OSError, ValueError):
+                    pass
+
+    return out
+
+
 def cmd_report(a: argparse.Namespace) -> int:
     from ccnb import report
 
-    progress = None if a.quiet else (lambda line: print(line, flush=True))
+    progress = None if a.quiet else _printer()
     kw = dict(data=a.data, params=a.params, out=a.out, lang=a.lang, notebooks_dir=a.notebooks, progress=progress,
               notice=_note, timeout=a.timeout)
     if ".." not in a.month:
@@ -232,6 +251,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(e.code, str(e))
     except LabelError as e:
         return _fail(EXIT_USAGE, str(e))
+    except BrokenPipeError:  # stdout closed by the reader (`ccnb validate | head`): not an error of ours
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_OK
     except KeyboardInterrupt:
         return _fail(EXIT_INTERRUPTED, "interrupted")
     except Terminated:

@@ -87,6 +87,18 @@ class Report(_Section):
             raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
         return v
 
+    @field_validator("notebooks")
+    @classmethod
+    def _file_names(cls, v: list[str] | None) -> list[str] | None:
+        """Plain file names in the notebooks folder: they become file names in the pack (no folders, no ``..``)."""
+        from ccnb.nbrun import NB_NAME
+
+        bad = [n for n in v or [] if not NB_NAME.fullmatch(n) or ".." in n or n != n.strip()]
+        if bad:
+            raise ValueError(f"not plain notebook file names (no folders or '..'; letters, digits, _ . - only): "
+                             f"{', '.join(repr(b) for b in bad)}")
+        return v
+
 
 # --------------------------------------------------------------------------- kpi
 class Kpi(_Section):
@@ -504,12 +516,26 @@ def deep_merge(base: dict, override: dict) -> dict:
     return out
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping (PyYAML keeps the last one
+    silently, so a target or weight typed twice would change the numbers without a word)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"{path}: parameters file not found")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except UnicodeDecodeError:
         raise ParamsError(f"{path}: not UTF-8 text; save the parameters file as UTF-8") from None
     except yaml.YAMLError as e:
