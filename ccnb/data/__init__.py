@@ -38,7 +38,12 @@ _lock = threading.Lock()
 def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection configured for ccnb: no progress bar (it would print into notebooks)."""
     con = duckdb.connect(database)
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        # Inside a Jupyter kernel DuckDB refuses to touch the setting without ipywidgets,
+        # and then shows no progress bar anyway.
+        pass
     return con
 
 
