@@ -297,6 +297,9 @@ class Qa(_Section):
     calibration: QaCalibration = Field(default_factory=QaCalibration)
 
 
+ForecastModel = Literal["seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination"]
+
+
 class Forecast(_Section):
     horizon_days: int = Field(31, ge=1, le=366, description="Days forecast after the report month's end.")
     seed: int = Field(0, description="Seed of the prediction-interval simulations.")
@@ -326,21 +329,6 @@ class Staffing(_Section):
     answer_s: float = Field(20, gt=0)
     max_occupancy: float = Field(0.85, gt=0, le=1)
     shrinkage: float = Field(0.32, ge=0, lt=1)
-
-
-ForecastModel = Literal["seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination"]
-
-
-class ChurnCondition(_Section):
-    feature: str = Field(description="A column of ccnb.churn.features (e.g. abandons_30d).")
-    op: Literal[">=", ">", "<=", "<", "=="] = ">="
-    value: float
-
-
-class ChurnRule(_Section):
-    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", description="Reason code shown to outreach (UPPER_CASE).")
-    when: list[ChurnCondition] = Field(min_length=1, description="All conditions must hold for the rule to fire.")
-    name: dict[str, str] | None = Field(None, description="{en, zh} short name; default label churn.rule.<code>.name.")
     shrinkage_source: Literal["params", "measured"] = Field(
         "params", description="params: staffing.shrinkage; measured: from the report month's agent_days.")
     model: Literal["erlang_c", "erlang_a"] = Field(
@@ -355,6 +343,18 @@ class ChurnRule(_Section):
     what_if_aht_changes: list[float] = Field(default_factory=lambda: [-0.10, 0.0, 0.10], min_length=1)
     over_margin: float = Field(0.20, ge=0, description="Staffed above required x (1 + this) is over-staffed.")
     span_gap_h: float = Field(3.0, gt=0, description="A gap longer than this between contacts ends a work span.")
+
+
+class ChurnCondition(_Section):
+    feature: str = Field(description="A column of ccnb.churn.features (e.g. abandons_30d).")
+    op: Literal[">=", ">", "<=", "<", "=="] = ">="
+    value: float
+
+
+class ChurnRule(_Section):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", description="Reason code shown to outreach (UPPER_CASE).")
+    when: list[ChurnCondition] = Field(min_length=1, description="All conditions must hold for the rule to fire.")
+    name: dict[str, str] | None = Field(None, description="{en, zh} short name; default label churn.rule.<code>.name.")
     text: dict[str, str] | None = Field(
         None, description="{en, zh} reason text with {feature} fields; default label churn.rule.<code>.text.")
 
@@ -505,12 +505,26 @@ class Params(_Section):
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def deep_merge(base: dict, override: dict) -> dict:
-    """Recursively merge ``override`` into a copy of ``base`` (mappings merge, the rest replaces)."""
+#: Mappings that a center's file replaces as a whole instead of merging key by key: a weight set
+#: must sum to 100 %, so a center listing its own weights means exactly those weights.
+REPLACED_WHOLE = {("kpi", "weights"), ("kpi", "weights_by_role", "*")}
+
+
+def _replaced_whole(path: tuple[str, ...]) -> bool:
+    return any(len(p) == len(path) and all(a in ("*", b) for a, b in zip(p, path)) for p in REPLACED_WHOLE)
+
+
+def deep_merge(base: dict, override: dict, _path: tuple[str, ...] = ()) -> dict:
+    """Recursively merge ``override`` into a copy of ``base``.
+
+    Mappings merge key by key, except weight sets (:data:`REPLACED_WHOLE`), which the
+    override replaces whole; any other value replaces.
+    """
     out = copy.deepcopy(base)
     for k, v in override.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
+        path = _path + (str(k),)
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and not _replaced_whole(path):
+            out[k] = deep_merge(out[k], v, path)
         else:
             out[k] = copy.deepcopy(v)
     return out

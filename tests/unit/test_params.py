@@ -30,7 +30,7 @@ def test_partial_file_merges_over_defaults(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("kpi:\n  targts: {}\n", "kpi.targts: unknown key"),
     ("kpi:\n  targets:\n    answer_rat: 0.9\n", "unknown KPI key(s) answer_rat"),
-    ("kpi:\n  weights:\n    answer_rate: 0.5\n", "weights must sum to 1 (100 %), they sum to 1.3"),
+    ("kpi:\n  weights:\n    answer_rate: 0.5\n    csat: 0.4\n", "weights must sum to 1 (100 %), they sum to 0.9"),
     ("kpi:\n  weights:\n    csat: high\n", "kpi.weights.csat: Input should be a valid number"),
     ("center:\n  timezone: Mars/Olympus\n", "unknown time zone 'Mars/Olympus'"),
     ("center:\n  interval_minutes: 20\n", "center.interval_minutes"),
@@ -50,3 +50,10 @@ def test_bad_params_name_file_key_and_problem(tmp_path, text, message):
 def test_missing_file(tmp_path):
     with pytest.raises(ParamsError, match="parameters file not found"):
         load_params(tmp_path / "nope.yaml")
+
+
+def test_a_center_weight_set_replaces_the_default_one(tmp_path):
+    """Weights are a set summing to 100 %: a center's list is the whole list, not a patch."""
+    p = load_params(write(tmp_path, "kpi:\n  weights:\n    answer_rate: 0.5\n    csat: 0.5\n"))
+    assert p.kpi.weights == {"answer_rate": 0.5, "csat": 0.5}
+    assert p.kpi.targets["aht_s"] == 200  # other mappings still merge
