@@ -86,11 +86,14 @@ def rule_features(rule) -> set[str]:
 
 
 def condition_text(cond, lang: str = "en") -> str:
-    """"Abandoned contacts, last 30 days ≥ 3"."""
-    from ccnb.churn.wording import feature_label
+    """"Abandoned contacts, last 30 days ≥ 3"; durations and amounts with their unit ("≥ 7 days")."""
+    from ccnb.churn.features import kind
+    from ccnb.churn.wording import feature_label, feature_value_text
 
     sym = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}[cond.op]
-    return f"{feature_label(cond.feature, lang)} {sym} {cond.value:g}"
+    value = feature_value_text(cond.feature, cond.value, lang) if kind(cond.feature) in ("days", "money") \
+        else f"{cond.value:g}"
+    return f"{feature_label(cond.feature, lang)} {sym} {value}"
 
 
 def rules_table(rules, lang: str = "en") -> pd.DataFrame:
