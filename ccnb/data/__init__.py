@@ -81,6 +81,34 @@ def _fingerprint(root: Path, found: dict[str, list[Path]], tz: str) -> str:
     return h.hexdigest()[:24]
 
 
+def as_of_sql(name: str, columns: list[str], end: str, source: str = "store.{name}") -> str:
+    """The as-of view of table ``name``: what was known before ``end`` (a SQL timestamp literal).
+
+    Later events are hidden and later dates unknown (NULL). Portable SQL (explicit column
+    list, no DuckDB-only syntax) so that :mod:`ccnb.engine.spark` builds the same views on
+    Spark; ``source`` names the stored table (``{name}`` is replaced by the table name).
+    """
+    src = source.format(name=name)
+    d = f"CAST({end} AS DATE)"
+    hidden = {  # column -> expression replacing it
+        "complaints": {"resolved_ts": f"CASE WHEN resolved_ts < {end} THEN resolved_ts END"},
+        "customers": {"churn_date": f"CASE WHEN churn_date < {d} THEN churn_date END"},
+        "agents": {"leave_date": f"CASE WHEN leave_date < {d} THEN leave_date END",
+                   "leave_reason": f"CASE WHEN leave_date < {d} THEN leave_reason END"},
+    }.get(name, {})
+    sel = ", ".join(f'{hidden[c]} AS "{c}"' if c in hidden else f'"{c}"' for c in columns)
+    where = {
+        "interactions": f"arrival_ts < {end}",
+        "agent_days": f"date < {d}",
+        "qa_evaluations": f"eval_date < {d}",
+        "surveys": "contact_id IN (SELECT contact_id FROM interactions)",
+        "complaints": f"opened_ts < {end}",
+        "customers": f"signup_date < {d}",
+        "agents": f"hire_date < {d}",
+    }.get(name)  # calendar: future events are known plans
+    return f"SELECT {sel} FROM {src}" + (f" WHERE {where}" if where else "")
+
+
 class Tables:
     """Validated contract tables, served from DuckDB.
 
@@ -115,31 +143,8 @@ class Tables:
                 continue
             q = f"SELECT {cols} FROM store.{name}"
             if end is not None:
-                q = self._as_of(name, cols, end)
+                q = as_of_sql(name, self.columns_of(name), end)
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {q}")
-
-    def _as_of(self, name: str, cols: str, end: str) -> str:
-        """What was known at the end of the month: later events hidden, later dates unknown (NULL)."""
-        d = f"CAST({end} AS DATE)"
-        if name == "interactions":
-            return f"SELECT {cols} FROM store.interactions WHERE arrival_ts < {end}"
-        if name == "agent_days":
-            return f"SELECT {cols} FROM store.agent_days WHERE date < {d}"
-        if name == "qa_evaluations":
-            return f"SELECT {cols} FROM store.qa_evaluations WHERE eval_date < {d}"
-        if name == "surveys":
-            return f"SELECT {cols} FROM store.surveys WHERE contact_id IN (SELECT contact_id FROM interactions)"
-        if name == "complaints":
-            return (f"SELECT * REPLACE (CASE WHEN resolved_ts < {end} THEN resolved_ts END AS resolved_ts) "
-                    f"FROM (SELECT {cols} FROM store.complaints WHERE opened_ts < {end})")
-        if name == "customers":
-            return (f"SELECT * REPLACE (CASE WHEN churn_date < {d} THEN churn_date END AS churn_date) "
-                    f"FROM (SELECT {cols} FROM store.customers WHERE signup_date < {d})")
-        if name == "agents":
-            extra = ", CASE WHEN leave_date < {d} THEN leave_reason END AS leave_reason".format(d=d)
-            return (f"SELECT * REPLACE (CASE WHEN leave_date < {d} THEN leave_date END AS leave_date{extra}) "
-                    f"FROM (SELECT {cols} FROM store.agents WHERE hire_date < {d})")
-        return f"SELECT {cols} FROM store.{name}"  # calendar: future events are known plans
 
     def columns_of(self, name: str) -> list[str]:
         if name not in self.files:
