@@ -479,6 +479,33 @@ class Retention(_Section):
                 at if at is not None else params.kpi.targets.get("attrition"))
 
 
+# --------------------------------------------------------------------------- engine
+class EngineDuckDB(_Section):
+    memory_limit: str | None = Field(None, pattern=r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$",
+                                     description="DuckDB's memory_limit per process (e.g. 2GB); None: DuckDB's "
+                                                 "default, 80 % of RAM. Beyond it DuckDB spills to disk.")
+    threads: int | None = Field(None, ge=1, le=512, description="DuckDB threads; None: one per core.")
+
+
+class EngineSpark(_Section):
+    master: str = Field("local[*]", min_length=1, description="Spark master URL: local[N], spark://host:7077, "
+                                                               "yarn, k8s://...")
+    app_name: str = Field("ccnb", min_length=1, description="Spark application name.")
+    driver_memory: str = Field("2g", pattern=r"^\d+[kmgtKMGT]?$", description="spark.driver.memory (local mode: all "
+                                                                               "of Spark's memory).")
+    shuffle_partitions: int = Field(8, ge=1, le=100000, description="spark.sql.shuffle.partitions (KPI results "
+                                                                    "are small; raise on a cluster).")
+    staging_dir: str | None = Field(None, description="Where validated tables are exported as Parquet for Spark "
+                                                      "(a folder every executor sees); None: the data cache.")
+    conf: dict[str, str] = Field(default_factory=dict, description="Any other spark.* settings.")
+
+
+class Engine(_Section):
+    name: Literal["duckdb", "spark"] = Field("duckdb", description="Where KPI aggregates and interval series run.")
+    duckdb: EngineDuckDB = Field(default_factory=EngineDuckDB)
+    spark: EngineSpark = Field(default_factory=EngineSpark)
+
+
 class Params(_Section):
     center: Center = Field(default_factory=Center)
     report: Report = Field(default_factory=Report)
@@ -488,6 +515,7 @@ class Params(_Section):
     staffing: Staffing = Field(default_factory=Staffing)
     churn: Churn = Field(default_factory=Churn)
     retention: Retention = Field(default_factory=Retention)
+    engine: Engine = Field(default_factory=Engine)
 
     #: Files these parameters came from (defaults first); not part of the YAML.
     sources: list[str] = Field(default_factory=list, exclude=True)
