@@ -177,10 +177,10 @@ def test_reasons_match_the_rules_fired_on_constructed_customers(scored, params):
     assert "3 abandoned contacts in the last 30 days" in scored.loc["Q1", "reasons"]
     assert "M_ABANDONS" not in scored.loc["Q1", "reason_codes"]  # the rule already says it
     assert "(1 repeat contacts in 30 days)" in scored.loc["Q2", "reasons"]
-    assert scored.loc["Q3", "reasons"].startswith("1 complaint(s) opened in the last 30 days still unresolved; "
+    assert scored.loc["Q3", "reasons"].startswith("Complaints opened in the last 30 days and still unresolved: 1; "
                                                   "Oldest open complaint is 11 days old")
     assert "M_COMPLAINTS" not in scored.loc["Q3", "reason_codes"]
-    assert "1 low satisfaction score(s) in the last 30 days" in scored.loc["Q5", "reasons"]
+    assert "Low satisfaction scores in the last 30 days: 1" in scored.loc["Q5", "reasons"]
 
 
 def test_reasons_in_chinese(tables, params):
