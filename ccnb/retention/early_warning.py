@@ -176,13 +176,16 @@ def early_warnings(tables, month, params, lang: str = "en") -> pd.DataFrame:
 
     Columns: ``agent_id``, ``agent_name``, ``team``, ``supervisor``, ``shift``,
     ``tenure_days``, ``signals`` (count), ``codes`` (reason codes joined by ``;``),
-    ``reasons`` (readable, in ``lang``, joined by ``; ``) and the figures of
+    ``reasons`` (readable, in ``lang``, joined by ``; `` / ``；``) and the figures of
     :func:`agent_signals`.
     """
+    from ccnb.i18n import t
+
     sig = agent_signals(tables, month, params)
     flagged = sig[sig["signals"] >= params.retention.early_warning.min_signals].copy()
     flagged["codes"] = [";".join(s for s in SIGNALS if r[s]) for _, r in flagged.iterrows()]
-    flagged["reasons"] = ["; ".join(reasons(r, params, lang)) for _, r in flagged.iterrows()]
+    sep = t("retention.reason_sep", lang)
+    flagged["reasons"] = [sep.join(reasons(r, params, lang)) for _, r in flagged.iterrows()]
     flagged = flagged.sort_values(["signals", "team", "agent_id"], ascending=[False, True, True])
     front = ["agent_id", "agent_name", "team", "supervisor", "shift", "tenure_days", "signals", "codes", "reasons"]
     return flagged[front + [c for c in flagged.columns if c not in front]].reset_index(drop=True)

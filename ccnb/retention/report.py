@@ -35,6 +35,12 @@ def _fmt(v, fmt, lang):
     return format_value(v, fmt, lang)
 
 
+def nowrap(text) -> str:
+    """Text a table cell does not break (a word joiner, U+2060, between characters): a
+    three-character name or ``tech_support-CD2`` stays on one line."""
+    return "\u2060".join(str(text))
+
+
 def _hr(x: float) -> str:
     return f"{x:.1f}" if x < 10 else f"{x:.0f}"
 
@@ -226,7 +232,8 @@ def attrition_table(att: pd.DataFrame, level: str, lang: str = "en") -> pd.DataF
     """One level of :func:`ccnb.retention.agents.agent_attrition` for managers."""
     a = att[att["level"] == level]
     return pd.DataFrame({
-        t(f"retention.level.{level}", lang): [unit_label(level, u, lang) for u in a["unit"]],
+        t(f"retention.level.{level}", lang): [nowrap(unit_label(level, u, lang)) if level in ("team", "supervisor")
+                                             else unit_label(level, u, lang) for u in a["unit"]],
         t("retention.col_headcount", lang): a["headcount"].to_numpy(),
         t("retention.col_avg_headcount", lang): a["avg_headcount"].round(1).to_numpy(),
         t("retention.col_hires", lang): a["hires"].to_numpy(),
@@ -261,7 +268,7 @@ def team_tenure_table(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     and 2 years (left-truncated Kaplan-Meier)."""
     s = summary.sort_values("group")
     return pd.DataFrame({
-        t("common.team", lang): s["group"].to_numpy(),
+        t("common.team", lang): [nowrap(g) for g in s["group"]],
         t("retention.col_team_agents", lang): s["n"].to_numpy(),
         t("retention.col_team_left", lang): s["events"].to_numpy(),
         t("retention.col_median_years", lang): [t("retention.not_reached", lang) if pd.isna(m) else f"{m / 365.25:.1f}"
@@ -284,9 +291,9 @@ def warning_table(ew: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The supervisors' list: supervisor, team, agent, tenure (months), signals, reasons."""
     name = ew["agent_name"].where(ew["agent_name"].notna(), ew["agent_id"]) if "agent_name" in ew else ew["agent_id"]
     return pd.DataFrame({
-        t("retention.col_supervisor", lang): ew["supervisor"].to_numpy(),
-        t("common.team", lang): ew["team"].to_numpy(),
-        t("common.agent", lang): name.to_numpy(),
+        t("retention.col_supervisor", lang): [nowrap(x) for x in ew["supervisor"]],
+        t("common.team", lang): [nowrap(x) for x in ew["team"]],
+        t("common.agent", lang): [nowrap(x) for x in name],
         t("retention.col_tenure", lang): [f"{d / DAYS_PER_MONTH:.0f}" for d in ew["tenure_days"]],
         t("retention.col_signals", lang): ew["signals"].to_numpy(),
         t("retention.col_reasons", lang): ew["reasons"].to_numpy(),
@@ -305,5 +312,5 @@ def backtest_sentence(bt: pd.DataFrame, horizon_days: int, lang: str = "en") -> 
 
 __all__ = ["alerts", "attrition_sentence", "attrition_table", "backtest_sentence", "band_label", "cards",
            "cohort_sentence", "cox_table", "experience_sentence", "experience_table", "group_label",
-           "hr_sentences", "logrank_sentence", "new_hire_sentence", "ph_note", "say", "segment_label",
+           "hr_sentences", "logrank_sentence", "new_hire_sentence", "nowrap", "ph_note", "say", "segment_label",
            "segment_table", "shift_label", "team_tenure_table", "unit_label", "warning_table", "warnings_intro"]

@@ -209,6 +209,7 @@ def test_early_warning_list_with_reasons(tables, params):
     assert ew.loc[1, "reasons"] == "occupancy above 85 % for 4 weeks in a row (last 4 weeks 90 %)"
     zh = early_warnings(tables, "2026-10", params, "zh")
     assert zh.loc[1, "reasons"] == "占用率连续 4 周高于 85 %（近 4 周 90 %）"
+    assert zh.loc[0, "reasons"].count("；") == 2
     # thresholds are parameters: a stricter QA rule drops that reason
     strict = load_params(overrides={"retention": {"early_warning": {"qa_drop": 15, "min_signals": 2}}})
     ew2 = early_warnings(tables, "2026-10", strict, "en")
