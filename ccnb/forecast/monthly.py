@@ -46,7 +46,7 @@ class MonthRun:
     backtests: dict[str, pd.DataFrame]      # key (queue or CENTER) -> backtest table
     chosen: dict[str, str]                  # key -> model name
     forecasts: pd.DataFrame                 # key, ts, yhat, lo, hi, model (after the month)
-    last_month: pd.DataFrame                # key, ts, yhat, lo, hi, model, y (the report month)
+    last_month: pd.DataFrame                # key, ts, yhat, lo, hi, model, y, naive (the report month)
     aht: pd.DataFrame                       # queue, time_of_day, aht_s
     patience: pd.Series                     # queue -> mean patience (s)
     shrinkage_measured: pd.DataFrame
@@ -105,6 +105,10 @@ def run(tables, params, month=None, *, models=None, origins: int | None = None) 
                            queue=q, settings=st)
             lm = lm.reset_index().assign(key=key)
             lm["y"] = s.reindex(pd.DatetimeIndex(lm["ts"])).fillna(0.0).to_numpy()
+            # the baseline's forecast for the same month, for comparison
+            nv = _forecast(before, pd.Timedelta(days=m.days_in_month), freq, cal, "seasonal_naive", country=country,
+                           queue=q, settings=st)
+            lm["naive"] = nv["yhat"].to_numpy()
             last.append(lm)
     forecasts = pd.concat(fcs, ignore_index=True)
     last_month = pd.concat(last, ignore_index=True) if last else pd.DataFrame(
@@ -208,14 +212,19 @@ def accuracy_table(r: MonthRun) -> pd.DataFrame:
 
 def last_month_accuracy(r: MonthRun) -> pd.DataFrame:
     """The report month's forecast (made before it) against actuals, per series: ``wape`` (interval),
-    ``wape_daily``, ``bias``, ``pi_coverage``, ``forecast``, ``actual`` (contacts)."""
+    ``wape_daily``, ``naive_wape``, ``naive_wape_daily`` (the weekly seasonal naive's, same month),
+    ``bias``, ``pi_coverage``, ``forecast``, ``actual`` (contacts)."""
     rows = []
     for key, g in r.last_month.groupby("key", sort=False):
         y, yh = g["y"].to_numpy(float), g["yhat"].to_numpy(float)
         dy = g.groupby(g["ts"].dt.normalize())[["y", "yhat"]].sum()
         open_i = (yh > 0) | (y > 0)
+        nv = g["naive"].to_numpy(float) if "naive" in g else np.full(len(g), np.nan)
+        dn = g.groupby(g["ts"].dt.normalize())["naive"].sum() if "naive" in g else dy["y"] * np.nan
         rows.append({"key": key, "model": g["model"].iloc[0], "wape": np.abs(y - yh).sum() / max(y.sum(), 1),
                      "wape_daily": (dy["y"] - dy["yhat"]).abs().sum() / max(dy["y"].sum(), 1),
+                     "naive_wape": np.abs(y - nv).sum() / max(y.sum(), 1),
+                     "naive_wape_daily": (dy["y"] - dn).abs().sum() / max(dy["y"].sum(), 1),
                      "bias": (yh.sum() - y.sum()) / max(y.sum(), 1),
                      "pi_coverage": float(((y >= g["lo"]) & (y <= g["hi"]))[open_i].mean()) if open_i.any() else np.nan,
                      "forecast": yh.sum(), "actual": y.sum()})
@@ -237,3 +246,12 @@ def planner_csv(r: MonthRun) -> pd.DataFrame:
         "scheduled_agents": p["scheduled"], "expected_service_level": p["service_level"].round(4),
         "model": p["model"],
     })
+
+
+def write_planner_csv(r: MonthRun, folder) -> "Path":
+    """Write :func:`planner_csv` to ``folder/forecast_staffing_<plan month>.csv`` (UTF-8 with BOM, opens in Excel)."""
+    from pathlib import Path
+
+    path = Path(folder) / f"forecast_staffing_{r.plan_month}.csv"
+    planner_csv(r).to_csv(path, index=False, encoding="utf-8-sig")
+    return path

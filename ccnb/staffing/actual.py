@@ -3,7 +3,9 @@
 **Agents staffed per interval are estimated from handled work, levelled by agent_days.** The
 data has no login times per interval, so for each agent the contacts they answered (inbound
 voice and chat, as offered) are grouped into *work spans*: a span starts with a contact and
-ends at the end of the last contact's after-call work, and a gap of more than
+ends at the end of the last contact's after-call work (it starts at the beginning of the
+interval of its first contact: shifts start on interval boundaries and the first call
+rarely comes at once), and a gap of more than
 ``staffing.span_gap_h`` hours starts a new span (a night shift crossing midnight stays one
 span). The agent counts in every interval of a span in proportion to the overlap, times
 the share of their logged-in time that day they were available for contacts
@@ -68,7 +70,9 @@ def staffed_intervals(tables, start, end, params) -> pd.DataFrame:
         FROM g
     ),
     spans AS (
-        SELECT agent_id, span, mode(queue) AS queue, min(s) AS s, max(e) AS e FROM k GROUP BY agent_id, span
+        SELECT agent_id, span, mode(queue) AS queue,
+               time_bucket({iv}, min(s), TIMESTAMP '2000-01-03') AS s, max(e) AS e
+        FROM k GROUP BY agent_id, span
     ),
     av AS (
         SELECT agent_id, date,
