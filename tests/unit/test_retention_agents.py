@@ -38,7 +38,7 @@ ROSTER = [
 def _agents():
     df = pd.DataFrame(ROSTER, columns=["agent_id", "team", "supervisor", "shift", "hire_date", "leave_date",
                                        "leave_reason"])
-    df["agent_name"] = ["张伟", "<b>Li</b>", "王芳", "Zhao", "Qian", "Sun"]
+    df["agent_name"] = ["张伟", "Li", "<b>Wang</b>", "Zhao", "Qian", "Sun"]
     df["site"] = "Shanghai"
     df["hire_date"] = pd.to_datetime(df["hire_date"]).dt.date
     df["leave_date"] = pd.to_datetime(df["leave_date"]).dt.date
@@ -210,6 +210,12 @@ def test_early_warning_list_with_reasons(tables, params):
     zh = early_warnings(tables, "2026-10", params, "zh")
     assert zh.loc[1, "reasons"] == "占用率连续 4 周高于 85 %（近 4 周 90 %）"
     assert zh.loc[0, "reasons"].count("；") == 2
+    # names are data: the supervisors' table escapes them (and keeps them on one line)
+    from ccnb.display import table_html
+    from ccnb.retention.report import warning_table
+
+    html = table_html(warning_table(ew, "en"), "en")
+    assert "&lt;\u2060b\u2060&gt;" in html and "<b>" not in html
     # thresholds are parameters: a stricter QA rule drops that reason
     strict = load_params(overrides={"retention": {"early_warning": {"qa_drop": 15, "min_signals": 2}}})
     ew2 = early_warnings(tables, "2026-10", strict, "en")
