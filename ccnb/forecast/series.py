@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ccnb import engine
 from ccnb.kpi.facts import offered_sql
 
 #: Columns of :func:`interval_series` besides ``queue``, ``ts``, ``open``.
@@ -68,7 +69,7 @@ def interval_series(tables, params=None, *, freq=None, start=None, end=None, ans
         FROM interactions i
         WHERE {' AND '.join(where)}
         GROUP BY ALL ORDER BY 1, 2"""
-    agg = tables.sql(q)
+    agg = engine.run(tables, q, params)  # DuckDB, or Spark when chosen (ccnb.engine)
     agg["ts"] = pd.to_datetime(agg["ts"])
     if agg.empty:
         return agg.assign(open=pd.Series(dtype=bool))

@@ -2,7 +2,9 @@
 
 Only aggregated rows leave the database, so this works on data far larger than
 memory. The SQL is built from the registry's numerator/denominator expressions
-and the facts in :mod:`ccnb.kpi.facts`; nothing here defines a KPI.
+and the facts in :mod:`ccnb.kpi.facts`; nothing here defines a KPI. The queries run
+on the tables' engine (:mod:`ccnb.engine`: DuckDB by default, Spark when chosen), the
+same text on both: written in DuckDB's dialect, transpiled for Spark.
 """
 from __future__ import annotations
 
@@ -36,8 +38,11 @@ def aggregate_sql(fact: str, p: FactParams, level: str, kpis: list[Kpi], by_mont
     return f"SELECT {', '.join(sel)} FROM ({FACTS[fact](p)}) f {where} {group}"
 
 
-def _run(tables, sql: str) -> pd.DataFrame:
-    return tables.sql(sql)
+def _run(tables, sql: str, params=None) -> pd.DataFrame:
+    """Run one aggregate query on the tables' engine (:func:`ccnb.engine.run`)."""
+    from ccnb import engine
+
+    return engine.run(tables, sql, params)
 
 
 def _aggregate(tables, lo: pd.Timestamp, hi: pd.Timestamp, level: str, by_month: bool, params,
@@ -57,7 +62,7 @@ def _aggregate(tables, lo: pd.Timestamp, hi: pd.Timestamp, level: str, by_month:
         kpis = [k for k in wanted if k.fact == fact and level in k.levels]
         if not kpis and not (fact in ("contacts", "surveys", "qa") and not keys):
             continue
-        df = _run(tables, aggregate_sql(fact, p, level, kpis, by_month))
+        df = _run(tables, aggregate_sql(fact, p, level, kpis, by_month), params)
         if level == "center":
             df["center"] = "center"
         if by_month:
