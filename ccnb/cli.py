@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"notebooks to run (default: $CCNB_NOTEBOOKS or {_short(config.NOTEBOOKS_DIR)})")
     r.add_argument("--timeout", type=float, metavar="S", help="longest a notebook cell may run, seconds")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress lines (errors and notes still on stderr)")
+    r.add_argument("--engine", choices=("duckdb", "spark"),
+                   help="where KPI aggregates and interval series run (default: params engine.name, duckdb)")
+    r.add_argument("--spark-master", metavar="URL",
+                   help="Spark master URL for --engine spark: local[N], spark://host:7077, yarn ... "
+                        "(default: params engine.spark.master)")
 
     s = sub.add_parser("sample", help="write the deterministic sample data set", formatter_class=fmt,
                        epilog=_codes_epilog(),
@@ -146,9 +151,28 @@ def _printer():
     return out
 
 
+def _engine_options(a: argparse.Namespace) -> None:
+    """``--engine`` / ``--spark-master``: checked, then put in the environment the notebook kernels inherit."""
+    if a.engine is None and a.spark_master is None:
+        return
+    from ccnb import engine
+
+    if a.spark_master is not None and not a.spark_master.strip():
+        raise CommandError(EXIT_USAGE, "report: --spark-master must not be empty")
+    chosen = engine.export_env(engine=a.engine, master=a.spark_master)
+    if chosen[engine.ENV_ENGINE] == "spark":
+        from ccnb.engine.spark import check
+
+        try:
+            check()
+        except engine.EngineError as e:
+            raise CommandError(EXIT_USAGE, f"report: --engine spark: {e}") from None
+
+
 def cmd_report(a: argparse.Namespace) -> int:
     from ccnb import report
 
+    _engine_options(a)
     progress = None if a.quiet else _printer()
     kw = dict(data=a.data, params=a.params, out=a.out, lang=a.lang, notebooks_dir=a.notebooks, progress=progress,
               notice=_note, timeout=a.timeout)

@@ -70,6 +70,19 @@ def java_version(home: str | None = None) -> int:
     return int(m.group(2)) if major == 1 and m.group(2) else major
 
 
+def check() -> str:
+    """Raise EngineError unless pyspark is installed and a Java 17+ runtime found; the Java home."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise EngineError("the Spark engine needs pyspark: pip install -e '.[spark]' (`make setup` does)")
+    home = java_home()
+    v = java_version(home)
+    if v < 17:
+        raise EngineError(f"Spark 4 needs Java 17 or later; {home} is Java {v}")
+    return home
+
+
 _sessions: dict[str, object] = {}
 
 
@@ -79,15 +92,12 @@ def session(settings: Settings):
         s = _sessions.get("spark")
         if s is not None:
             return s
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError:
-            raise EngineError("the Spark engine needs pyspark: pip install -e '.[spark]' (`make setup` does)") from None
-        home = java_home()
-        v = java_version(home)
-        if v < 17:
-            raise EngineError(f"Spark 4 needs Java 17 or later; {home} is Java {v}")
+        home = check()
         os.environ.setdefault("JAVA_HOME", home)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                                    category=FutureWarning)
+            from pyspark.sql import SparkSession
         conf = {
             "spark.sql.timestampType": "TIMESTAMP_NTZ",
             "spark.sql.session.timeZone": "UTC",
@@ -230,4 +240,4 @@ def _normalise(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-__all__ = ["SparkEngine", "java_home", "java_version", "session", "stage", "stop"]
+__all__ = ["SparkEngine", "check", "java_home", "java_version", "session", "stage", "stop"]
