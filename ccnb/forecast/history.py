@@ -151,7 +151,6 @@ def prepare(series: pd.Series, freq="30min", calendar: pd.DataFrame | None = Non
     # complete the last day with zeros so the grid is whole days (the tail is marked partial below)
     full_end = y.index[-1].normalize() + pd.Timedelta(days=1)
     grid = pd.date_range(y.index[0], full_end - freq, freq=freq)
-    tail_missing = grid[-1] > y.index[-1]
     y = y.reindex(grid).fillna(0.0)
     mat = y.to_numpy().reshape(-1, spd)
     day_idx = pd.date_range(y.index[0], periods=mat.shape[0], freq="D")
@@ -187,7 +186,7 @@ def prepare(series: pd.Series, freq="30min", calendar: pd.DataFrame | None = Non
         if len(o) and first_ts > day_idx[0] + o[0] * freq:
             partial[0] = True
         o = np.flatnonzero(open_sow[dow[-1]])
-        if len(o) and (tail_missing or raw_last < day_idx[-1] + o[-1] * freq):
+        if len(o) and raw_last < day_idx[-1] + o[-1] * freq:
             partial[-1] = True
     has_event = feats[event_columns(feats)].to_numpy().sum(axis=1) > 0 if event_columns(feats) else np.zeros(
         len(day_idx), bool)

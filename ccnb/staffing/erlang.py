@@ -255,7 +255,8 @@ def agents_needed(calls, aht_s, interval_s=1800, service_level=0.8, answer_s=20,
 
     Targets: ``service_level`` (share answered within ``answer_s`` s; None: no SL target),
     ``asa_s`` (mean wait of answered calls at most this, s; None: none), occupancy at most
-    ``max_occupancy`` (None: no cap). Erlang C, or Erlang A when ``patience_s`` (mean
+    ``max_occupancy`` (None: no cap; Erlang C also needs N > offered load, Erlang A's occupancy
+    is the served load over N). Erlang C, or Erlang A when ``patience_s`` (mean
     patience, s) is given. No calls need no agents. Returns an int for scalar inputs,
     else an int array (a Series when ``calls`` is one).
     """
@@ -273,7 +274,9 @@ def agents_needed(calls, aht_s, interval_s=1800, service_level=0.8, answer_s=20,
     erl_a = np.isfinite(p)
     # lower bounds: Erlang C needs N > A; with abandonment the served share N/A must reach the SL target
     lb = np.where(erl_a, np.floor(np.nan_to_num(slt, nan=0.0) * a), np.floor(a) + 1)
-    lb = np.maximum(lb, np.ceil(a / occt - 1e-9))
+    # occupancy (offered load / N for Erlang C) at most the cap; with abandonment occupancy is the
+    # served load / N, checked below
+    lb = np.where(erl_a, lb, np.maximum(lb, np.ceil(a / occt - 1e-9)))
     lb = np.where(a > 0, np.maximum(lb, 1), 0)
     need = np.where(a > 0, -1, 0).astype(np.int64)
     todo = need < 0
@@ -288,15 +291,15 @@ def agents_needed(calls, aht_s, interval_s=1800, service_level=0.8, answer_s=20,
         ci = erl_a[i]
         if (~ci).any():
             j = i[~ci]
-            _, _, sl, asa, _ = _erlang_c_parts(c_[j], h[j], n[j], iv[j], t[j], b=bi[~ci])
-            okc = (np.isnan(slt[j]) | (sl >= slt[j] - 1e-12)) & (asa <= asat[j])
+            _, _, sl, asa, occ = _erlang_c_parts(c_[j], h[j], n[j], iv[j], t[j], b=bi[~ci])
+            okc = (np.isnan(slt[j]) | (sl >= slt[j] - 1e-12)) & (asa <= asat[j]) & (occ <= occt[j] + 1e-12)
             ok[~ci] = okc
         if ci.any():
             j = i[ci]
-            _, _, _, sl, asa, _ = _erlang_a_parts(c_[j], h[j], p[j], n[j], iv[j], t[j], log_b=log_b[j],
-                                                  with_asa=bool(np.isfinite(asat[j]).any()))
-            ok[ci] = (np.isnan(slt[j]) | (sl >= slt[j] - 1e-12)) & (np.nan_to_num(asa, nan=np.inf) <= asat[j])
-        ok &= ai / np.maximum(ni, 1) <= occt[i] + 1e-12
+            _, _, _, sl, asa, occ = _erlang_a_parts(c_[j], h[j], p[j], n[j], iv[j], t[j], log_b=log_b[j],
+                                                    with_asa=bool(np.isfinite(asat[j]).any()))
+            ok[ci] = ((np.isnan(slt[j]) | (sl >= slt[j] - 1e-12)) & (np.nan_to_num(asa, nan=np.inf) <= asat[j])
+                      & (occ <= occt[j] + 1e-12))
         need[i[ok]] = ni[ok].astype(np.int64)
         todo[i[ok]] = False
         # next N: Erlang B by its recursion B(n+1) = A B / (n + 1 + A B)
