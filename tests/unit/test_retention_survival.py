@@ -8,11 +8,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ccnb.retention import cox, kaplan_meier, logrank, spells, survival_at, survival_summary
+from lifelines import CoxPHFitter, KaplanMeierFitter  # test-only dependency (pyproject: test extra)
+from lifelines.statistics import multivariate_logrank_test
 
-lifelines = pytest.importorskip("lifelines")
-from lifelines import CoxPHFitter, KaplanMeierFitter  # noqa: E402
-from lifelines.statistics import multivariate_logrank_test  # noqa: E402
+from ccnb.retention import cox, kaplan_meier, logrank, spells, survival_at, survival_summary
 
 Z = stats.norm.ppf(0.975)
 
