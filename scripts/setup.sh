@@ -20,8 +20,15 @@ if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
     echo "ccnb setup: please install these Debian packages first: ${need[*]}" >&2; exit 1; fi
   say "installing system packages: ${need[*]}"
+  # slim Debian images drop /usr/share/man; the JRE's postinst then fails to link its man pages
+  $SUDO mkdir -p /usr/share/man/man1
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# the Spark engine finds Java through JAVA_HOME, else the `java` on PATH (ccnb.engine.spark.java_home)
+if ! command -v java >/dev/null && [ -z "${JAVA_HOME:-}" ]; then
+  echo "ccnb setup: no Java runtime after installing default-jre-headless; Spark tests will be skipped" >&2
 fi
 
 # ---- 2. Python environment ----------------------------------------------------------------

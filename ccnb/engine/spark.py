@@ -98,6 +98,7 @@ def session(settings: Settings):
             warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
                                     category=FutureWarning)
             from pyspark.sql import SparkSession
+            import pyspark.testing.utils  # noqa: F401 - imported (and its warning silenced) now, not mid-query
         conf = {
             "spark.sql.timestampType": "TIMESTAMP_NTZ",
             "spark.sql.session.timeZone": "UTC",
@@ -226,6 +227,7 @@ class SparkEngine(Engine):
                 # conversion of flat aggregate rows (numbers, strings, timestamps) is exact.
                 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
                                         category=FutureWarning)
+                warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module=r"pyspark\.")
                 df = self.spark.sql(to_spark(query)).toPandas()
         return _normalise(df)
 
