@@ -30,8 +30,9 @@ x = N mu / theta, y = lambda / theta, rho = lambda / (N mu) and
   Gauss-Laguerre quadrature of the closed-form P(V > t); occupancy = lambda (1 - P(abandon)) / (N mu).
 
 Everything is evaluated in logarithms (A(x, y) overflows double precision when the queue is
-overloaded). The required agents are found by stepping N upwards from a lower bound for all
-intervals at once, carrying Erlang B along by its recursion.
+overloaded). The required agents are found for all intervals at once: Erlang C by stepping N
+upwards from the offered load, carrying Erlang B along by its recursion; Erlang A by bisection
+between a count that cannot meet the target and the Erlang C count.
 
 Why our own code: scipy has the special functions (``gammainc``, ``gammaln``) but no queueing
 models; the PyPI Erlang packages (pyworkforce, erlang...) loop in Python per interval, overflow
@@ -271,12 +272,10 @@ def agents_needed(calls, aht_s, interval_s=1800, service_level=0.8, answer_s=20,
     shape = c_.shape
     c_, h, iv, slt, t, asat, occt, p = (x.reshape(-1) for x in (c_, h, iv, slt, t, asat, occt, p))
     a = c_ * h / iv
-    erl_a = np.isfinite(p)
-    # lower bounds: Erlang C needs N > A; with abandonment the served share N/A must reach the SL target
-    lb = np.where(erl_a, np.floor(np.nan_to_num(slt, nan=0.0) * a), np.floor(a) + 1)
-    # occupancy (offered load / N for Erlang C) at most the cap; with abandonment occupancy is the
-    # served load / N, checked below
-    lb = np.where(erl_a, lb, np.maximum(lb, np.ceil(a / occt - 1e-9)))
+    erl_a = np.isfinite(p) & (a > 0)
+    # Erlang C: step N up from max(floor(A) + 1, A / cap) for all intervals at once, carrying Erlang B
+    # along by its recursion. It is also the upper bound of the Erlang A search (abandonment only helps).
+    lb = np.maximum(np.floor(a) + 1, np.ceil(a / occt - 1e-9))
     lb = np.where(a > 0, np.maximum(lb, 1), 0)
     need = np.where(a > 0, -1, 0).astype(np.int64)
     todo = need < 0
@@ -286,28 +285,45 @@ def agents_needed(calls, aht_s, interval_s=1800, service_level=0.8, answer_s=20,
         if not todo.any():
             break
         i = np.flatnonzero(todo)
-        ni, ai, bi = n[i], a[i], np.exp(log_b[i])
-        ok = np.ones(len(i), bool)
-        ci = erl_a[i]
-        if (~ci).any():
-            j = i[~ci]
-            _, _, sl, asa, occ = _erlang_c_parts(c_[j], h[j], n[j], iv[j], t[j], b=bi[~ci])
-            okc = (np.isnan(slt[j]) | (sl >= slt[j] - 1e-12)) & (asa <= asat[j]) & (occ <= occt[j] + 1e-12)
-            ok[~ci] = okc
-        if ci.any():
-            j = i[ci]
-            _, _, _, sl, asa, occ = _erlang_a_parts(c_[j], h[j], p[j], n[j], iv[j], t[j], log_b=log_b[j],
-                                                    with_asa=bool(np.isfinite(asat[j]).any()))
-            ok[ci] = ((np.isnan(slt[j]) | (sl >= slt[j] - 1e-12)) & (np.nan_to_num(asa, nan=np.inf) <= asat[j])
-                      & (occ <= occt[j] + 1e-12))
-        need[i[ok]] = ni[ok].astype(np.int64)
+        _, _, sl, asa, occ = _erlang_c_parts(c_[i], h[i], n[i], iv[i], t[i], b=np.exp(log_b[i]))
+        ok = (np.isnan(slt[i]) | (sl >= slt[i] - 1e-12)) & (asa <= asat[i]) & (occ <= occt[i] + 1e-12)
+        need[i[ok]] = n[i[ok]].astype(np.int64)
         todo[i[ok]] = False
-        # next N: Erlang B by its recursion B(n+1) = A B / (n + 1 + A B)
-        rest = i[~ok]
+        rest = i[~ok]  # next N: B(n+1) = A B / (n + 1 + A B)
         b = np.exp(log_b[rest])
         with np.errstate(divide="ignore"):
             log_b[rest] = np.log(a[rest] * b / (n[rest] + 1 + a[rest] * b))
         n[rest] += 1
+    if erl_a.any():
+        # Erlang A: the targets are monotone in N, so bisect between a count known to fail (served
+        # share N / A below the SL target) and one that meets them (the Erlang C count, doubled if need be)
+        j = np.flatnonzero(erl_a)
+        want_asa = bool(np.isfinite(asat[j]).any())
+
+        def ok_a(k, nn):
+            _, _, _, sl, asa, occ = _erlang_a_parts(c_[k], h[k], p[k], nn.astype(float), iv[k], t[k],
+                                                    with_asa=want_asa)
+            return ((np.isnan(slt[k]) | (sl >= slt[k] - 1e-12)) & (np.nan_to_num(asa, nan=np.inf) <= asat[k])
+                    & (occ <= occt[k] + 1e-12))
+
+        lo = np.maximum(np.floor(np.nan_to_num(slt[j], nan=0.0) * a[j]) - 1, 0).astype(np.int64)
+        hi = need[j].astype(np.int64)
+        for _ in range(60):
+            bad = ~ok_a(j, hi)
+            if not bad.any():
+                break
+            lo[bad] = hi[bad]
+            hi[bad] = 2 * hi[bad] + 1
+        while True:
+            open_ = hi - lo > 1
+            if not open_.any():
+                break
+            k = np.flatnonzero(open_)
+            mid = (lo[k] + hi[k]) // 2
+            okm = ok_a(j[k], mid)
+            hi[k] = np.where(okm, mid, hi[k])
+            lo[k] = np.where(okm, lo[k], mid)
+        need[j] = hi
     if scalar:
         return int(need.reshape(-1)[0])
     if idx is not None and len(idx) == need.size:
