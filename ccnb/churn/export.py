@@ -188,10 +188,13 @@ def write_xlsx(table: pd.DataFrame, path: Path, lang: str = "en", about: str = "
 
 def write_outreach(table: pd.DataFrame, restricted_dir, month, lang: str = "en", *, cutoff=None,
                    days: int | None = None) -> list[Path]:
-    """Write the outreach list as CSV and Excel into ``restricted_dir``; returns the two paths."""
+    """Write the outreach list as CSV and Excel into ``restricted_dir``; returns the two paths.
+
+    ``cutoff`` (the instant the scores are as of) is shown as the last day of data before it.
+    """
     d = Path(restricted_dir)
     d.mkdir(parents=True, exist_ok=True)
     stem = f"churn_outreach_{month}"
     about = t("churn.export.about", lang, days=days if days is not None else "",
-              cutoff=f"{pd.Timestamp(cutoff):%Y-%m-%d}" if cutoff is not None else "")
+              cutoff=f"{pd.Timestamp(cutoff) - pd.Timedelta(days=1):%Y-%m-%d}" if cutoff is not None else "")
     return [write_csv(table, d / f"{stem}.csv", lang), write_xlsx(table, d / f"{stem}.xlsx", lang, about)]

@@ -91,7 +91,7 @@ def test_outreach_files_open_in_a_spreadsheet(tmp_path, tables):
     assert email.data_type == "s"
     last = ws.cell(row=2, column=list(export.COLUMNS).index("last_contact") + 1)
     assert last.value == pd.Timestamp("2026-10-30 09:15").to_pydatetime()
-    assert "2026-11-01" in wb.worksheets[1]["A1"].value and ws.freeze_panes == "A2"
+    assert "2026-10-31" in wb.worksheets[1]["A1"].value and ws.freeze_panes == "A2"  # data up to that day
     assert not list((tmp_path / "restricted").glob(".*"))  # no temporary files left
 
 
