@@ -78,14 +78,14 @@ def default_cutoff(tables) -> pd.Timestamp:
 def scores(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
     """Every scored customer with score, band, rules, reasons (see the module docstring)."""
     from ccnb.churn import _params, features
-    from ccnb.churn.validate import fit_model, frame, training_cutoffs
+    from ccnb.churn.validate import fit_model, frame, history_days, training_cutoffs
 
     params = _params(params)
     cp = params.churn
     cutoff = default_cutoff(tables) if cutoff is None else to_cutoff(cutoff)
     feats = features(tables, cutoff, params)
     train_at, short = training_cutoffs(tables, params, cutoff)
-    mdl = fit_model(frame(tables, train_at, params), params)
+    mdl = fit_model(frame(tables, train_at, params), params, history_days(tables, train_at))
     out = feats.copy()
     out["score"] = mdl.predict(feats) if len(feats) else np.array([], dtype="float64")
     out["band"] = band_of(out["score"], cp.bands)

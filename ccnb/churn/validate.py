@@ -109,10 +109,28 @@ def frame(tables, cutoffs, params) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def fit_model(train: pd.DataFrame, params) -> _model.Model:
+def model_features(params, history_days: float | None = None) -> list[str]:
+    """``churn.model_features`` whose window fits in ``history_days`` (the history before the earliest
+    training cutoff): on short data a 90-day count at the first cutoff would cover fewer days than
+    the same count later, and the model would learn the wrong scale."""
+    from ccnb.churn.features import split_name
+
+    if history_days is None:
+        return list(params.churn.model_features)
+    return [f for f in params.churn.model_features if (split_name(f)[1] or 0) <= history_days]
+
+
+def fit_model(train: pd.DataFrame, params, history_days: float | None = None) -> _model.Model:
+    """The model on stacked training rows; features limited to the history (see :func:`model_features`)."""
     cp = params.churn
-    return _model.fit(train, train["churned"].to_numpy(), list(cp.model_features), cap=cp.count_cap,
+    return _model.fit(train, train["churned"].to_numpy(), model_features(params, history_days), cap=cp.count_cap,
                       penalty=cp.penalty)
+
+
+def history_days(tables, cutoffs) -> float:
+    """Days of data before the earliest of ``cutoffs``."""
+    start, _ = data_span(tables)
+    return (min(cutoffs) - start.normalize()) / pd.Timedelta(days=1)
 
 
 def rule_rates(train: pd.DataFrame, params) -> pd.Series:
@@ -170,7 +188,7 @@ def validate(tables, params=None) -> Validation:
     cp = params.churn
     p = plan(tables, params)
     train = frame(tables, p.train, params)
-    mdl = fit_model(train, params)
+    mdl = fit_model(train, params, history_days(tables, p.train))
     rates = rule_rates(train, params)
     test = frame(tables, p.validate, params)
     score = mdl.predict(test)
