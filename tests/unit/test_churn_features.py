@@ -227,3 +227,13 @@ def test_public_api_names_are_stable():
         fn = getattr(ccnb.churn, name)
         assert inspect.isfunction(fn), name
         assert list(inspect.signature(fn).parameters)[: len(first)] == first, name
+
+
+def test_short_history_leaves_long_windows_out_of_the_model(params):
+    from ccnb.churn.validate import model_features
+
+    full = model_features(params)
+    short = model_features(params, history_days=45)
+    assert "repeats_90d" in full and "repeats_90d" not in short
+    assert "repeats_30d" in short and "tenure_days" in short and "segment" in short
+    assert [f for f in full if not f.endswith("_90d")] == short
