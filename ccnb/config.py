@@ -25,6 +25,9 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 #: Validated tables are cached here as DuckDB files keyed by an input fingerprint.
 CACHE_DIR = Path(os.environ.get("CCNB_CACHE", Path.home() / ".cache" / "ccnb")).resolve()
 
+#: Secrets kept on this machine only (the key of masked customer references), never in a pack.
+SECRETS_DIR = Path(os.environ.get("CCNB_SECRETS", Path.home() / ".config" / "ccnb")).resolve()
+
 #: Jupyter kernel the report pipeline passes to papermill (registered by setup).
 KERNEL_NAME = os.environ.get("CCNB_KERNEL", "ccnb")
 

@@ -4,8 +4,9 @@ Masking: a report shows ``C7KQ2MX4A`` (no hyphen, so it never wraps) instead of 
 ``HMAC-SHA256(key, customer_id)`` in base32. Without the key the reference cannot be
 turned back into the id, not even by trying every possible id (ids are short and
 sequential, so an unkeyed or public-salt hash would be reversible). The key is
-``$CCNB_MASK_KEY`` when set (stable references across runs), otherwise a random secret
-drawn once per process (one report run), never written anywhere. The outreach list
+``$CCNB_MASK_KEY`` when set, otherwise a random secret created once per machine in
+``config.SECRETS_DIR/mask.key`` (mode 0600, never in a pack): references stay the same
+across runs, languages and notebooks, so reruns give the same tables. The outreach list
 carries the same reference beside the real id, so a manager can point at an example in the
 report and the outreach team can find the customer.
 
@@ -30,14 +31,30 @@ import pandas as pd
 from ccnb.churn.wording import band_label, segment_label, tier_label
 from ccnb.i18n import t
 
-_PROCESS_KEY = secrets.token_bytes(32)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBERLIKE = re.compile(r"[+-]?[0-9][0-9 ().-]*")
 
 
 def mask_key() -> bytes:
     env = os.environ.get("CCNB_MASK_KEY")
-    return env.encode("utf-8") if env else _PROCESS_KEY
+    if env:
+        return env.encode("utf-8")
+    from ccnb import config
+
+    path = Path(config.SECRETS_DIR) / "mask.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"mask.key.tmp-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, path)  # first writer wins; a concurrent run reads the winner's key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_bytes()
 
 
 def mask_id(customer_id, key: bytes | None = None) -> str:

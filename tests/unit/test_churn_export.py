@@ -34,7 +34,20 @@ def test_mask_key_from_the_environment(monkeypatch):
     monkeypatch.setenv("CCNB_MASK_KEY", "other")
     assert export.mask_id("CU1") != a
     monkeypatch.delenv("CCNB_MASK_KEY")
-    assert export.mask_id("CU1") == export.mask_id("CU1", export._PROCESS_KEY)
+
+
+def test_mask_key_is_created_once_per_machine_and_kept_private(monkeypatch, tmp_path):
+    """Without the variable, one secret per machine: the same references in every run."""
+    from ccnb import config
+
+    monkeypatch.delenv("CCNB_MASK_KEY", raising=False)
+    monkeypatch.setattr(config, "SECRETS_DIR", tmp_path / "secrets")
+    a = export.mask_id("CU1")
+    key = tmp_path / "secrets" / "mask.key"
+    assert key.exists() and (key.stat().st_mode & 0o777) == 0o600 and len(key.read_bytes()) == 32
+    assert export.mask_id("CU1") == a == export.mask_id("CU1", key.read_bytes())
+    key.write_bytes(b"x" * 32)  # another machine, another key: other references
+    assert export.mask_id("CU1") != a
 
 
 def flagged_frame():
