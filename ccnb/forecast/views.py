@@ -259,7 +259,8 @@ def conclusions(r: MonthRun, params, lang: str = "en") -> dict:
     under = sl_u = sl_a = np.nan
     if allrow is not None:
         under, sl_u, sl_a = allrow["under_share"], allrow["sl_when_under"], allrow["service_level"]
-        items.append(("forecast.c_under", dict(month=mm, under=fmt_pct(under, lang, 0),
+        items.append(("forecast.c_under", dict(month=mm, minutes=params.center.interval_minutes,
+                                               under=fmt_pct(under, lang, 0),
                                                sl_under=fmt_pct(sl_u, lang, 0) if pd.notna(sl_u) else "–",
                                                sl_all=fmt_pct(sl_a, lang, 0),
                                                target=fmt_pct(params.staffing.service_level_target, lang, 0))))

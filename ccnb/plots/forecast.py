@@ -111,21 +111,21 @@ def forecast_ahead(actual: pd.Series, fc: pd.DataFrame, events: list, pi_level: 
 
 
 def intraday(normal: pd.DataFrame, event: pd.DataFrame | None, normal_label: str, event_label: str | None,
-             lang: str = "en"):
+             lang: str = "en", minutes: int = 30):
     """Forecast contacts per half-hour (bars) and agents to schedule (lines), a normal day beside an event day.
 
     Frames indexed by time of day with ``calls`` and ``scheduled``.
     """
     fig, ax = new_figure("wide")
     hours = np.array([x.total_seconds() / 3600 for x in normal.index])
-    w = 0.2 if event is not None else 0.4
+    w = (0.4 if event is not None else 0.8) * minutes / 60
     ax.bar(hours - (w / 2 if event is not None else 0), normal["calls"], width=w, color=PALETTE[5],
            label=f"{normal_label}: {t('forecast.forecast', lang)}")
     if event is not None:
         he = np.array([x.total_seconds() / 3600 for x in event.index])
         ax.bar(he + w / 2, event["calls"], width=w, color=PALETTE[1], label=f"{event_label}: {t('forecast.forecast', lang)}")
-    label_axes(ax, x=(t("forecast.axis_time", lang), "h"), y=(t("forecast.axis_contacts_interval", lang), "contacts"),
-               lang=lang)
+    label_axes(ax, x=(t("forecast.axis_time", lang), "h"),
+               y=(t("forecast.axis_contacts_interval", lang, minutes=minutes), "contacts"), lang=lang)
     ax.set_xticks(range(0, 25, 2))
     ax2 = ax.twinx()
     ax2.step(hours, normal["scheduled"], where="mid", color=PALETTE[0], linewidth=1.6,
@@ -139,9 +139,10 @@ def intraday(normal: pd.DataFrame, event: pd.DataFrame | None, normal_label: str
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=7, ncols=2)
-    title = t("forecast.intraday_title", lang, normal=normal_label, event=event_label if event is not None else "")
     if event is None:
-        title = t("forecast.intraday_title_one", lang, normal=normal_label)
+        title = t("forecast.intraday_title_one", lang, normal=normal_label, minutes=minutes)
+    else:
+        title = t("forecast.intraday_title", lang, normal=normal_label, event=event_label, minutes=minutes)
     return finish(fig, title=title, legend=False)
 
 
