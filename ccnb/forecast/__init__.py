@@ -4,10 +4,17 @@
 >>> bt = ccnb.forecast.backtest(s_queue, freq="30min", origins=4) # WAPE, MASE, bias, PI coverage per model
 >>> fc = ccnb.forecast.forecast(s_queue, horizon=31, calendar=cal, country="CN")   # model="auto"
 
-Modules: :mod:`~ccnb.forecast.series` (extraction from the engine, opening hours, AHT),
+Modules: :mod:`~ccnb.forecast.series` (extraction from the engine, opening hours, AHT, patience),
 :mod:`~ccnb.forecast.calendar` (holiday and event features), :mod:`~ccnb.forecast.history`
-(preparing a series), :mod:`~ccnb.forecast.models` (candidates), :mod:`~ccnb.forecast.backtest`
-(rolling origin, metrics, choice), :mod:`~ccnb.forecast.monthly` (the notebook's month run).
+(preparing a series), :mod:`~ccnb.forecast.models` (candidates), :mod:`~ccnb.forecast.profile`
+(intraday profile, simulated intervals), :mod:`~ccnb.forecast.backtest` (rolling origin, metrics,
+choice), :mod:`~ccnb.forecast.monthly` (the notebook's month run) and :mod:`~ccnb.forecast.views`
+(what the notebook shows). Staffing: :mod:`ccnb.staffing`.
+
+Accuracy (``benchmarks/forecast_accuracy.py``, 4 weekly origins, one week ahead, 30 minutes): on the
+2003 bank series the default (``model="auto"``) has WAPE 0.076 / MASE 0.56 against 0.097 / 0.75 for
+the weekly seasonal naive and 0.122 / 0.85 for statsforecast's MSTL with AutoETS trend; on the
+sample center (October 2026) 0.131 / 0.50 against 0.289 / 1.10 and 0.252 / 0.96.
 """
 from __future__ import annotations
 

@@ -232,7 +232,11 @@ def conclusions(r: MonthRun, params, lang: str = "en") -> dict:
     ps = peak_summary(r, params)
     pm, mm = month_label(r.plan_month, lang), month_label(r.month, lang)
     shr = r.shrinkage_used
-    shr_v = float(shr.mean()) if isinstance(shr, pd.Series) else float(shr)
+    if isinstance(shr, pd.Series):  # measured per queue: say the center's
+        m = r.shrinkage_measured
+        shr_v = float(m.loc["center", "shrinkage"]) if "center" in m.index else float(shr.mean())
+    else:
+        shr_v = float(shr)
     items: list[tuple[str, dict]] = [("forecast.c_peak", dict(plan_month=pm, peak=f"{ps['mean_peak']:.0f}",
                                                                 shrinkage=fmt_pct(shr_v, lang, 0), fte=f"{ps['fte']:.0f}"))]
     ev = ps["event"]
