@@ -20,5 +20,5 @@ test: setup          ## run the test suite (what CI runs)
 lab: setup           ## open the notebooks in JupyterLab
 	$(VENV)/bin/jupyter lab notebooks/
 
-clean-reports:
-	rm -rf reports/*/ reports/*.tmp-*
+clean-reports:       ## delete every pack, the hidden build folders (.2026-10.tmp-<pid>, .old-<pid>) and locks
+	find reports -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +

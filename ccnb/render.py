@@ -5,7 +5,9 @@
   and :class:`ManagerView` dropping what a manager must not see: stderr and warning
   streams, error outputs, JavaScript and widget outputs, plain-text cell results
   (a cell's accidental last value: ``15``, ``<Figure size ...>``; what managers read
-  comes through ``ccnb.display`` as HTML), empty code cells. ``print`` output stays. Our template
+  comes through ``ccnb.display`` as HTML), empty code cells. ``print`` output stays. HTML and
+  Markdown outputs are cleaned to the markup ccnb writes (:mod:`ccnb.htmlsafe`: other tags
+  are escaped, event handlers dropped), and the page forbids scripts (CSP). Our template
   (``ccnb/templates/ccnb_report``) reuses JupyterLab's cell markup inside our own page
   shell: ``lang`` attribute, ``<meta charset>``, inline CSS, **no scripts and no
   network resources**, so the page opens offline without console errors.
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ccnb import __version__, config
+from ccnb.htmlsafe import clean
 from ccnb.i18n import t
 
 TEMPLATE_NAME = "ccnb_report"
@@ -136,6 +139,14 @@ def keep_output(output: Mapping) -> bool:
         data = output.get("data", {})
         for m in SCRIPT_MIMETYPES:
             data.pop(m, None)
+        if "text/markdown" in data:       # Markdown may carry raw HTML: render it here, then clean it
+            from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+            md = data.pop("text/markdown")
+            data.setdefault("text/html", markdown2html_mistune("".join(md) if isinstance(md, list) else md))
+        if "text/html" in data:
+            html_text = data["text/html"]
+            data["text/html"] = clean("".join(html_text) if isinstance(html_text, list) else html_text)
         if not data:
             return False
         if set(data) == {"text/plain"} and (kind == "execute_result" or _OBJECT_REPR.match(str(data["text/plain"]))):

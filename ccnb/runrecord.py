@@ -51,16 +51,24 @@ def versions() -> dict[str, str]:
     return out
 
 
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
 def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    """SHA-256 of a file; remembered per (path, size, mtime) so that a backfill reads each file once."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        with open(path, "rb") as f:
+            _DIGESTS[key] = hashlib.file_digest(f, "sha256").hexdigest()
+    return _DIGESTS[key]
 
 
 def data_fingerprint(data_dir: str | os.PathLike) -> dict[str, Any]:
     """``{"fingerprint", "files": [{path, bytes, sha256}]}`` over the data files under ``data_dir``.
 
     Hidden files and files that are not data (``MANIFEST.json``, ``README.md``) are left out.
-    Cost: one read of the data (about a second per GB).
+    Cost: one read of the data (about a second per GB), once per process while files are unchanged.
     """
     root = Path(data_dir)
     files = []

@@ -1,7 +1,8 @@
 """The real notebooks (``notebooks/``) through the whole pipeline on the sample, then in the browser.
 
 Data: ``data/sample`` when it is complete (``MANIFEST.json``, written by ``make setup``),
-else a small sample generated for the session (six months, 60,000 contacts).
+else a small sample generated for the session (six months, 60,000 contacts). The pack is the
+session's ``sample_pack`` (``conftest.py``), shared with the leak scan.
 """
 from __future__ import annotations
 
@@ -10,38 +11,7 @@ import re
 import nbformat
 import pytest
 
-from ccnb import config, report
-
 pytestmark = pytest.mark.slow
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def sample_data(tmp_path_factory):
-    if (config.SAMPLE_DIR / "MANIFEST.json").is_file():
-        return config.SAMPLE_DIR
-    sample = pytest.importorskip("ccnb.sample", reason="no sample data and no generator in this checkout")
-    out = tmp_path_factory.mktemp("sample")
-    sample.write_sample(out, seed=config.SAMPLE_SEED, months="2026-05..2026-10", contacts=60_000)
-    return out
-
-
-@pytest.fixture(scope="module")
-def notebooks():
-    found = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-    if not found:
-        pytest.skip("no notebooks in notebooks/ yet")
-    return found
-
-
-@pytest.fixture(scope="module")
-def sample_pack(tmp_path_factory, sample_data, notebooks):
-    lines: list[str] = []
-    pack = report.run(config.SAMPLE_MONTH, data=sample_data, out=tmp_path_factory.mktemp("reports"),
-                      progress=lines.append)
-    return pack, lines
 
 
 def test_every_notebook_is_in_the_pack(sample_pack, notebooks, pdf_text, pdf_pages):
@@ -75,13 +45,13 @@ def test_overview_holds_the_kpi_table(sample_pack, pdf_text):
 
 
 @pytest.mark.browser
-def test_index_and_overview_in_chromium(sample_pack, chromium, artifacts_dir, tmp_path):
+def test_index_and_overview_in_chromium(sample_pack, chromium, artifacts_dir, tmp_path, browser_args):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     pack, _ = sample_pack
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=str(chromium),
-                                                    args=ARGS, headless=True, offline=True,
+                                                    args=browser_args, headless=True, offline=True,
                                                     viewport={"width": 1200, "height": 900})
         page = ctx.new_page()
         page.on("console", lambda m: m.type == "error" and problems.append(m.text))
