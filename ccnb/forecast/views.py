@@ -301,12 +301,14 @@ def plan_figures(c: dict, r: MonthRun, lang: str = "en") -> pd.DataFrame:
 
 def cards(c: dict, r: MonthRun, params, lang: str = "en") -> list[dict]:
     """Cards with a real target for ``ctx.kpi_cards``: last month's service level against the goal,
-    and the forecast's daily error against repeating last week's pattern."""
+    and the forecast's daily error against repeating last week's pattern. ``key`` is the stable
+    summary key (``forecast.card_sl``, ``forecast.card_accuracy``)."""
     from ccnb.kpi.scoring import light
 
     items = []
     if pd.notna(c["sl_all"]):
-        items.append({"label": t("forecast.card_sl", lang, month=month_label(r.month, lang)), "value": c["sl_all"],
+        items.append({"key": "forecast.card_sl", "label": t("forecast.card_sl", lang, month=month_label(r.month, lang)),
+                      "value": c["sl_all"],
                       "fmt": "pct", "target": params.staffing.service_level_target,
                       "light": light(c["sl_all"], params.staffing.service_level_target, "higher", params.kpi.amber_band),
                       "note": t("forecast.card_under_note", lang, x=fmt_pct(c["under"], lang, 0))})
@@ -314,7 +316,8 @@ def cards(c: dict, r: MonthRun, params, lang: str = "en") -> list[dict]:
     center = la[la["key"] == CENTER]
     if len(center):
         v, nv = float(center["wape_daily"].iloc[0]), float(center["naive_wape_daily"].iloc[0])
-        items.append({"label": t("forecast.card_accuracy", lang), "value": v, "fmt": "pct", "target": nv,
+        items.append({"key": "forecast.card_accuracy", "label": t("forecast.card_accuracy", lang), "value": v,
+                      "fmt": "pct", "target": nv,
                       "target_fmt": "pct", "light": light(v, nv, "lower", params.kpi.amber_band),
                       "note": t("forecast.card_accuracy_note", lang)})
     return items
