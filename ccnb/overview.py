@@ -111,20 +111,23 @@ def daily(tables, month, params) -> pd.DataFrame:
     """Offered, answered, abandoned and service level per day of ``month`` (inbound voice and chat).
 
     Columns: ``date``, ``offered``, ``answered``, ``abandoned`` (contacts), ``service_level``
-    (share answered within ``kpi.service_level_answer_s`` seconds of offered).
+    (share answered within ``kpi.service_level_answer_s`` seconds of offered). "Offered" is the
+    KPI registry's definition (:func:`ccnb.kpi.facts.offered_sql`), so the days add up to the
+    month's answer rate and service level.
     """
+    from ccnb.kpi.facts import offered_sql
+
     m = pd.Period(str(month), "M")
     T = float(params.kpi.service_level_answer_s)
     return tables.sql(f"""
-        SELECT CAST(arrival_ts AS DATE) AS date,
-               sum(CASE WHEN answer_ts IS NOT NULL OR abandoned THEN 1 ELSE 0 END) AS offered,
-               sum(CASE WHEN answer_ts IS NOT NULL THEN 1 ELSE 0 END) AS answered,
-               sum(CASE WHEN abandoned THEN 1 ELSE 0 END) AS abandoned,
-               sum(CASE WHEN answer_ts IS NOT NULL AND wait_s <= {T} THEN 1 ELSE 0 END)
-                 / nullif(sum(CASE WHEN answer_ts IS NOT NULL OR abandoned THEN 1 ELSE 0 END), 0) AS service_level
-        FROM interactions
-        WHERE direction = 'inbound' AND channel IN ('voice', 'chat') AND NOT self_served
-          AND arrival_ts >= TIMESTAMP '{m.start_time}' AND arrival_ts < TIMESTAMP '{(m + 1).start_time}'
+        SELECT CAST(i.arrival_ts AS DATE) AS date,
+               count(*) AS offered,
+               sum(CASE WHEN i.answer_ts IS NOT NULL THEN 1 ELSE 0 END) AS answered,
+               sum(CASE WHEN i.abandoned THEN 1 ELSE 0 END) AS abandoned,
+               sum(CASE WHEN i.answer_ts IS NOT NULL AND i.wait_s <= {T} THEN 1 ELSE 0 END) / count(*) AS service_level
+        FROM interactions i
+        WHERE {offered_sql("i")}
+          AND i.arrival_ts >= TIMESTAMP '{m.start_time}' AND i.arrival_ts < TIMESTAMP '{(m + 1).start_time}'
         GROUP BY 1 ORDER BY 1""")
 
 

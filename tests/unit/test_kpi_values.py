@@ -142,3 +142,15 @@ def test_parameters_change_definitions(tables):
     assert c["service_level"] == pytest.approx(7 / 10)
     # a 14-day window makes I10 -> I11 (13 days) a repeat: 6 / 8
     assert c["fcr"] == pytest.approx(6 / 8)
+
+
+def test_overview_days_add_up_to_the_month(tables):
+    """The overview's daily series uses the registry's 'offered': its days sum to the month's KPIs."""
+    from ccnb import overview
+    from ccnb.params import load_params
+
+    d = overview.daily(tables, "2026-10", load_params())
+    assert d["offered"].sum() == 10 and d["answered"].sum() == 8 and d["abandoned"].sum() == 2
+    # 5 October: I01 (10 s), I02 (30 s), I04 abandoned -> 1 of 3 within 20 s
+    oct5 = d[d["date"].astype(str) == "2026-10-05"].iloc[0]
+    assert (oct5["offered"], oct5["service_level"]) == (3, pytest.approx(1 / 3))
