@@ -152,14 +152,20 @@ def _printer():
 
 
 def _engine_options(a: argparse.Namespace) -> None:
-    """``--engine`` / ``--spark-master``: checked, then put in the environment the notebook kernels inherit."""
-    if a.engine is None and a.spark_master is None:
-        return
+    """``--engine`` / ``--spark-master`` and params ``engine``: checked, then put in the environment the
+    notebook kernels inherit (:func:`ccnb.engine.export_env`; DuckDB's memory cap included)."""
     from ccnb import engine
+    from ccnb.params import ParamsError, load_params
 
     if a.spark_master is not None and not a.spark_master.strip():
         raise CommandError(EXIT_USAGE, "report: --spark-master must not be empty")
-    chosen = engine.export_env(engine=a.engine, master=a.spark_master)
+    try:
+        prm = load_params(a.params)
+    except (ParamsError, OSError):
+        prm = None  # the run reports bad params itself, with their exit code
+    if a.engine is None and a.spark_master is None and (prm is None or prm.engine == load_params().engine):
+        return  # nothing to pass on: the kernels' defaults are the same (params/default.yaml)
+    chosen = engine.export_env(prm, a.engine, a.spark_master)
     if chosen[engine.ENV_ENGINE] == "spark":
         from ccnb.engine.spark import check
 

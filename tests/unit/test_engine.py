@@ -40,7 +40,7 @@ def test_settings_precedence_argument_env_params(clean_env):
 
 def test_default_is_duckdb(clean_env):
     s = engine.Settings.resolve(load_params())
-    assert s.name == "duckdb" and s.duckdb_memory_limit is None
+    assert s.name == "duckdb" and s.duckdb_memory_limit == "2GB"   # params/default.yaml
     assert isinstance(engine.get(s), engine.DuckDBEngine)
 
 
@@ -86,7 +86,7 @@ def test_use_attaches_an_engine_to_tables(clean_env, project_root):
     engine.use(tables, rec)
     assert engine.engine_of(tables) is rec
     ccnb.kpi.compute(tables, "2026-10", level="team", keys=["aht_s"])
-    assert len(rec.queries) == 3 and "GROUP BY team" in rec.queries[0]  # contacts, surveys, qa facts
+    assert len(rec.queries) == 1 and "GROUP BY team" in rec.queries[0]  # only the contacts fact holds aht_s
     assert engine.engine_of(tables.for_month("2026-09")) is not rec     # another view of the data: default again
 
 
@@ -168,3 +168,19 @@ def test_java_home_detection(clean_env, tmp_path):
     assert spark.java_home() == str(tmp_path / "jdk")
     (fake / "java").write_text("#!/bin/sh\necho 'java version \"1.8.0_392\"' >&2\n")
     assert spark.java_version() == 8
+
+
+def test_connections_are_capped_by_default(clean_env, tmp_path, monkeypatch):
+    """Every ccnb DuckDB connection gets params/default.yaml's memory cap (the environment overrides it)
+    and spills to the data cache, not to the working directory."""
+    from ccnb import config
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
+    con = ccnb.data.connect()
+    mem, spill = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    assert mem.replace(" ", "") in ("1.8GiB", "2.0GB", "2GB") and spill == str(tmp_path / "spill")
+    clean_env.setenv(engine.ENV_MEMORY, "512MB")
+    clean_env.setenv(engine.ENV_THREADS, "1")
+    con = ccnb.data.connect()
+    mem, threads = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+    assert mem.replace(" ", "") in ("488.2MiB", "512MB") and threads == 1
