@@ -61,6 +61,9 @@ from ccnb import runrecord
 #: Environment variable naming the notebooks folder when neither an argument nor ``--notebooks`` does.
 NOTEBOOKS_ENV = "CCNB_NOTEBOOKS"
 PACK_DIRS = ("notebooks", "pdf", "files", "restricted", "summary", ".logs")
+#: How long a run retries a held lock before giving up (exit 7): another run tidying up a
+#: killed run's leftovers holds a pack's lock for a moment.
+LOCK_WAIT_S = 3.0
 
 _check_notebook = check_notebook   # first version's names
 _check_kernel = check_kernel
@@ -227,7 +230,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
 
     final = out_dir / name
     out_dir.mkdir(parents=True, exist_ok=True)
-    lock = RunLock(lock_path(out_dir, name), what=str(final)).acquire()
+    lock = RunLock(lock_path(out_dir, name), what=str(final)).acquire(wait=LOCK_WAIT_S)
     tmp = out_dir / temp_name(name)
     notes: list[str] = []
     try:

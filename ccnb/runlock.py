@@ -30,6 +30,7 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 from ccnb.outcome import LockBusy
@@ -104,7 +105,18 @@ class RunLock:
                 f"running); {self.what} was left as it was before that run")
 
     # -- acquire / release
-    def acquire(self) -> "RunLock":
+    def acquire(self, wait: float = 0.0) -> "RunLock":
+        """Take the lock; a live holder makes it :class:`LockBusy` after ``wait`` seconds of retrying."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return self._acquire()
+            except LockBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.1)
+
+    def _acquire(self) -> "RunLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(20):
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -183,7 +195,7 @@ class RunLock:
         return self.fd is not None
 
     def __enter__(self) -> "RunLock":
-        return self.acquire()
+        return self if self.held else self.acquire()
 
     def __exit__(self, *exc) -> None:
         self.release()

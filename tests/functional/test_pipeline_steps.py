@@ -109,3 +109,14 @@ def test_clean_stale_removes_only_dead_runs_and_keeps_the_last_good_pack(tmp_pat
 def test_versions_record():
     v = report.versions()
     assert v["ccnb"] and v["python"].count(".") == 2 and "papermill" in v and "weasyprint" in v
+
+
+def test_notebook_names_from_a_folder_are_plain_file_names(tmp_path):
+    """Notebook stems become file names in the pack (``<stem>.html``, ``pdf/<stem>.pdf``): nothing else gets through."""
+    _nb(tmp_path / "00_ok.ipynb")
+    _nb(tmp_path / "10_bad\nname.ipynb")
+    with pytest.raises(report.ReportError, match=r"'10_bad\\nname' is not a notebook file name"):
+        report.select_notebooks(tmp_path)
+    (tmp_path / "10_bad\nname.ipynb").unlink()
+    _nb(tmp_path / "报告 月度.ipynb")                       # letters of any script and spaces are fine
+    assert [p.stem for p in report.select_notebooks(tmp_path)] == ["00_ok", "报告 月度"]

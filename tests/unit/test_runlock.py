@@ -145,3 +145,25 @@ def test_mutual_exclusion_under_contention(tmp_path):
         assert p.wait(timeout=max(1, deadline - time.time())) == 0
     assert int(counter.read_text()) == 160
     assert not (tmp_path / ".c.lock").exists()
+
+
+def test_a_lock_released_while_waiting_is_taken(tmp_path):
+    """``acquire(wait=...)`` retries: a holder that finishes within the wait does not make the run busy."""
+    path = tmp_path / ".2026-10.lock"
+    p = holder(path, seconds=0.5)
+    try:
+        started = time.monotonic()
+        with RunLock(path).acquire(wait=30) as lock:
+            assert lock.held and lock.recovered is None
+        assert time.monotonic() - started < 30
+    finally:
+        p.wait()
+    p = holder(path, seconds=60)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LockBusy):
+            RunLock(path).acquire(wait=0.5)
+        assert time.monotonic() - started >= 0.5
+    finally:
+        p.kill()
+        p.wait()
