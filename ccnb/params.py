@@ -534,8 +534,9 @@ class Params(_Section):
 
 
 #: Mappings that a center's file replaces as a whole instead of merging key by key: a weight set
-#: must sum to 100 %, so a center listing its own weights means exactly those weights.
-REPLACED_WHOLE = {("kpi", "weights"), ("kpi", "weights_by_role", "*")}
+#: must sum to 100 %, so a center listing its own weights means exactly those weights; likewise a
+#: center's QA form is its whole form (items summing to 100 points).
+REPLACED_WHOLE = {("kpi", "weights"), ("kpi", "weights_by_role", "*"), ("qa", "form")}
 
 
 def _replaced_whole(path: tuple[str, ...]) -> bool:
@@ -599,9 +600,11 @@ def _describe(err: dict) -> str:
         return f"{loc}: unknown key (not a ccnb parameter; check the spelling against params/default.yaml)"
     if typ == "missing":
         return f"{loc}: required key is missing"
+    msg = msg.removeprefix("Value error, ")
+    if typ == "value_error":  # our own validators say what they found
+        return f"{loc}: {msg}" if loc else msg
     got = err.get("input")
     shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
-    msg = msg.removeprefix("Value error, ")
     return f"{loc}: {msg}, got {shown}" if loc else f"{msg}"
 
 

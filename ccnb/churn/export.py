@@ -22,17 +22,15 @@ import base64
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from pathlib import Path
 
 import pandas as pd
 
+from ccnb import exports
 from ccnb.churn.wording import band_label, segment_label, tier_label
 from ccnb.i18n import t
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBERLIKE = re.compile(r"[+-]?[0-9][0-9 ().-]*")
 
 
 def mask_key() -> bytes:
@@ -122,33 +120,15 @@ def headers(lang: str = "en") -> dict[str, str]:
     return {c: t(f"churn.export.{c}", lang) for c in COLUMNS}
 
 
-def _safe_text(v):
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (CSV).
-
-    Number-like text (``+86 138 0000 0001``, ``-5``) is left alone: it cannot call anything.
-    """
-    if isinstance(v, str) and v.startswith(_FORMULA_START) and not _NUMBERLIKE.fullmatch(v):
-        return "'" + v
-    return v
-
-
 def write_csv(table: pd.DataFrame, path: Path, lang: str = "en") -> Path:
     """UTF-8 with BOM; score as a percentage number; yes/no in ``lang``; formulas defused."""
     df = table.copy()
     df["score"] = (100 * df["score"]).round(1)
     df["priority"] = [t("report.yes_word" if p else "report.no_word", lang) for p in df["priority"]]
     df["last_contact"] = df["last_contact"].dt.strftime("%Y-%m-%d %H:%M")
-    for c in df.columns:
-        if df[c].dtype == object or str(df[c].dtype) == "string":
-            df[c] = df[c].astype(object).map(_safe_text)
     head = headers(lang)
     head["score"] = f"{head['score']} (%)"
-    df = df.rename(columns=head)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    df.to_csv(tmp, index=False, encoding="utf-8-sig")
-    os.replace(tmp, path)
-    return path
+    return exports.write_csv(df.rename(columns=head), path)
 
 
 def write_xlsx(table: pd.DataFrame, path: Path, lang: str = "en", about: str = "") -> Path:

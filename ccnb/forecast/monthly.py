@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ccnb import exports
 from ccnb.forecast import forecast as _forecast
 from ccnb.forecast.backtest import backtest, choose
 from ccnb.forecast.calendar import day_features
@@ -253,5 +254,5 @@ def write_planner_csv(r: MonthRun, folder) -> "Path":
     from pathlib import Path
 
     path = Path(folder) / f"forecast_staffing_{r.plan_month}.csv"
-    planner_csv(r).to_csv(path, index=False, encoding="utf-8-sig")
+    exports.write_csv(planner_csv(r), path)
     return path
