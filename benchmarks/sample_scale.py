@@ -4,7 +4,8 @@
 
 Prints wall time, peak resident memory (this process, psutil sampling plus the
 kernel's ru_maxrss), rows per table and bytes written, and the realised service
-level and abandonment (the centre should look alike at any scale).
+level, abandonment and agents' occupancy (the centre should look alike at any scale;
+a bigger one runs a little hotter for the same service: Erlang's economies of scale).
 """
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     for t, n in rows.items():
         print(f"rows {t:<14}{n:>12,}")
     print(f"service level     {sl:.1%} (contact-weighted monthly), abandoned {ab:.1%}")
+    occ = [v["occupancy"] for v in s.values()]
+    print(f"occupancy         {min(occ):.1%}-{max(occ):.1%} by month (mean {sum(occ) / len(occ):.1%})")
     print(f"agents scheduled  {min(v['agents_scheduled'] for v in s.values())}-"
           f"{max(v['agents_scheduled'] for v in s.values())} a month")
     return 0

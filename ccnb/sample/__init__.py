@@ -3,18 +3,25 @@
 >>> manifest = ccnb.sample.write_sample("data/sample")                 # the committed sample's seed
 >>> ccnb.sample.write_sample("/tmp/small", months=2, contacts=60_000)   # a small center, 2 months
 
-The center (``spec``): five queues (billing, tech_support, sales, vip, chat), two sites,
-about 80-100 agents in teams of up to 14 with a supervisor, 2,000-3,000 contacts on a
-weekday, ~50,000 customers. Month by month (``generator``):
+The center (``spec``): five queues (billing, tech_support, sales, vip, chat) served by a
+shared voice desk of multi-skilled agents and a chat desk, two sites, 65-80 agents on the
+books in teams of up to 14 with a supervisor, about 4,700 inbound contacts on a weekday
+(plus outbound), ~110,000 customers. Agents are busy 70-76 % of their available time
+(occupancy), as healthy centers are. Month by month (``generator``):
 
-1. the planner sets headcount targets with Erlang C on the expected volume and hires
-   (``planning``, ``roster``); agents leave (~2.5 % a month) after showing warning signs;
-2. days are scheduled: shifts placed on the requirement curve, absences, breaks, late
-   logins, training (``schedule``);
+1. the planner sets headcount targets from the Erlang A requirement of each desk for the
+   80/20 goal over the day, with realistic allowances, and hires (``planning``,
+   ``roster``); agents leave (~2.5-3 % a month) after showing warning signs;
+2. days are scheduled: days off set monthly, shifts placed on the requirement curve,
+   surplus agents on leave, absences, breaks, late logins, classroom training of new
+   hires (``schedule``);
 3. arrivals are drawn from a non-homogeneous Poisson process with intraday, weekday,
    seasonal, holiday, promotion, billing-run and outage effects (``arrivals``, ``calendar``);
-4. each queue is simulated FCFS with impatient callers over the agents actually on
-   shift (``queue_sim``), so waits, abandonment and service level follow from staffing;
+4. all desks are simulated at once, each contact routed by skills to the agents
+   actually on shift (primary queue first, vip overflow, vip to the night team out of
+   hours), impatient callers abandoning; idle agents of the service queues get blended
+   outbound calls (``queue_sim``): waits, abandonment, service level and occupancy
+   follow from staffing;
 5. customers, reasons, resolution, repeats, transfers, conversion, surveys and
    complaints are drawn day by day; churn follows bad experiences (``outcomes``,
    ``customers``); QA evaluations and calibration (``quality``); WFM day records
@@ -118,7 +125,8 @@ def write_sample(out_dir, seed: int = config.SAMPLE_SEED, months: str | int = DE
             files.append(writer.write(out, f"{name}/{p}.parquet", table, only_missing))
         s = gen.stats[str(p)]
         say(f"sample: {p}: {s['contacts']:,} contacts, service level {s['service_level']:.1%}, "
-            f"abandoned {s['abandon_rate']:.1%}, {s['agents_scheduled']} agents scheduled")
+            f"abandoned {s['abandon_rate']:.1%}, occupancy {s['occupancy']:.1%}, "
+            f"{s['agents_scheduled']} agents scheduled")
     for name, table in gen.final_tables().items():
         files.append(writer.write(out, f"{name}.parquet", table, only_missing))
     import pyarrow

@@ -9,7 +9,8 @@ last contact or break if later; idle is the rest:
 
     logged_in_s = talk_s + hold_s + acw_s + idle_s + break_s + other aux
 
-An absent day has logged_in_s = 0 and no states (its training is not completed).
+An absent day has logged_in_s = 0 and no states (its training is not completed); so has a
+new hire's classroom day, which is present.
 """
 from __future__ import annotations
 
@@ -62,18 +63,19 @@ def aggregate(sh: Shifts, stats: dict[str, np.ndarray], c: dict[str, np.ndarray]
         acw = np.where(is_chat, np.maximum(np.rint(union) - talk - hold, 0), acw)
         busy = talk + hold + acw
     present = np.array(sh.present, bool)
+    on_phones = present & ~np.array(sh.classroom, bool)
     start, end, login = (np.array(x, np.int64) for x in (sh.start, sh.end, sh.login))
     logout = np.maximum(end, stats["last"])
-    logged = np.where(present, logout - login, 0).astype(float)
-    brk = np.where(present, stats["break_s"], 0).astype(float)
-    other = np.where(present, stats["other_s"], 0).astype(float)
+    logged = np.where(on_phones, logout - login, 0).astype(float)
+    brk = np.where(on_phones, stats["break_s"], 0).astype(float)
+    other = np.where(on_phones, stats["other_s"], 0).astype(float)
     idle = logged - busy - brk - other
     logged = np.where(idle < 0, logged - idle, logged)
     idle = np.maximum(idle, 0)
     return {
         "agent": np.array(sh.agent, np.int64), "day": np.array(sh.day, np.int64),
         "scheduled_s": (end - start).astype(float), "logged_in_s": logged, "talk_s": talk, "hold_s": hold,
-        "acw_s": acw, "idle_s": idle, "break_s": brk, "break_count": np.where(present, stats["break_n"], 0),
+        "acw_s": acw, "idle_s": idle, "break_s": brk, "break_count": np.where(on_phones, stats["break_n"], 0),
         "present": present, "training_assigned": np.array(sh.train_a, np.int64),
         "training_completed": np.array(sh.train_c, np.int64), "other_s": other,
     }

@@ -17,12 +17,14 @@ from ccnb.sample import agent_days, arrivals, planning, quality, schedule, write
 from ccnb.sample.calendar import build_calendar, ordinal
 from ccnb.sample.customers import Customers, open_complaints
 from ccnb.sample.outcomes import CATEGORIES, Pending, month_outcomes
-from ccnb.sample.queue_sim import dial, simulate
+from ccnb.sample.queue_sim import dial, outbound_calls, simulate
 from ccnb.sample.roster import Roster
-from ccnb.sample.spec import DAY_S, EVALUATORS, NEVER, QI, QUEUES, REASONS, RI, month_key, rng
+from ccnb.sample.spec import (BLEND, BREAK_FLEX_S, DAY_S, EVALUATORS, NEVER, QI, QUEUES, REASONS, RI, ROUTES, SKILLS,
+                              month_key, rng, route)
 
-#: Outbound calls as a share of all contacts (measured on the natural center), used to scale.
-OUTBOUND_SHARE = 0.043
+#: Outbound calls (the outbound team's and blended) as a share of all contacts (measured on the
+#: natural center), used to scale.
+OUTBOUND_SHARE = 0.12
 CHANNELS = ("voice", "chat", "email")
 DIRECTIONS = ("inbound", "outbound")
 
@@ -76,35 +78,16 @@ class Generator:
         self.pending.add(cu.churn[cancel], cancel, np.full(len(cancel), QI["billing"]),
                          np.full(len(cancel), RI["cancellation"]), np.zeros(len(cancel), np.int64))
 
-        req = [planning.requirement(cal, days, qi, self.scale) for qi in range(len(QUEUES))]
+        req = planning.requirements(cal, days, self.scale)
         sh = schedule.build_month(seed, mk, p.month, days, roster, cal, req)
         ns = len(sh)
         st = {"break_s": np.zeros(ns, np.int64), "break_n": np.zeros(ns, np.int64),
               "other_s": np.zeros(ns, np.int64), "last": np.array(sh.login, np.int64)}
-        parts = []
-        sq, present, outb = np.array(sh.qi), np.array(sh.present), np.array(sh.outbound)
-        for qi, q in enumerate(QUEUES):
-            a = arrivals.generate(seed, mk, qi, days, cal, self.scale)
-            idx = np.flatnonzero((sq == qi) & present & ~outb)
-            slot_shift = np.repeat(idx, q.slots)
-            to_agent = np.flatnonzero(~a["self_served"])
-            hd = a["talk"] + a["hold"] + a["acw"]
-            slot, ans, free, bs, bn, os_, last = simulate(
-                a["t"][to_agent], a["patience"][to_agent], hd[to_agent], a["ring"][to_agent],
-                [sh.login[i] for i in slot_shift], [sh.end[i] for i in slot_shift],
-                [sh.mult[i] for i in slot_shift], [sh.windows[i] for i in slot_shift])
-            first_slot = np.r_[True, slot_shift[1:] != slot_shift[:-1]] if len(slot_shift) else np.zeros(0, bool)
-            st["break_s"][slot_shift[first_slot]] = bs[first_slot]
-            st["break_n"][slot_shift[first_slot]] = bn[first_slot]
-            st["other_s"][slot_shift[first_slot]] = os_[first_slot]
-            np.maximum.at(st["last"], slot_shift, last)
-            n = len(a["t"])
-            shift = np.full(n, -1, np.int64)
-            shift[to_agent] = np.where(slot >= 0, slot_shift[np.maximum(slot, 0)] if len(slot_shift) else -1, -1)
-            answer = np.full(n, -1, np.int64)
-            answer[to_agent] = np.where(slot >= 0, ans, -1)
-            parts.append(self._contacts(a, qi, shift, answer, np.array(sh.mult)))
+        arr = [arrivals.generate(seed, mk, qi, days, cal, self.scale) for qi in range(len(QUEUES))]
+        shift_of, answer_of, blended = self._route_and_serve(mk, days, sh, st, arr)
+        parts = [self._contacts(a, qi, shift_of[qi], answer_of[qi], np.array(sh.mult)) for qi, a in enumerate(arr)]
         parts.append(self._outbound(mk, sh, st))
+        parts.append(blended)
         c = {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
         order = np.lexsort((c["seq"], c["qi"], c["t"]))
         c = {k: v[order] for k, v in c.items()}
@@ -130,6 +113,67 @@ class Generator:
             "agent_days": self._t_agent_days(ad),
         }
 
+    def _route_and_serve(self, mk, days, sh, st, arr) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
+        """Simulate every desk at once (``queue_sim.simulate``) over the agents present (chat agents: one
+        slot per concurrent chat), with call blending on the service desk; fill ``st`` (per shift:
+        breaks, other aux, last activity) and return, per queue and contact, the shift that handled
+        it and the answer time (-1: not handled), and the blended outbound calls as contacts."""
+        present, outb = np.array(sh.present, bool) & ~np.array(sh.classroom, bool), np.array(sh.outbound, bool)
+        idx = np.flatnonzero(present & ~outb)
+        sq = np.array(sh.qi, np.int64)[idx]
+        slot_shift = np.repeat(idx, np.array([q.slots for q in QUEUES])[sq])
+        route_ix = {r: i for i, r in enumerate(ROUTES)}
+        skills = [tuple(tuple((route_ix[r], d) for r, d in tier) for tier in SKILLS[q.name]) for q in QUEUES]
+        agent_q = np.array(sh.qi, np.int64)[slot_shift]
+        calls = [np.flatnonzero(~a["self_served"]) for a in arr]
+        t = np.concatenate([a["t"][c] for a, c in zip(arr, calls)])
+        qi = np.concatenate([np.full(len(c), i) for i, c in enumerate(calls)])
+        pos = np.concatenate([c for c in calls])
+        order = np.lexsort((pos, qi, t))
+        t, qi, pos = t[order], qi[order], pos[order]
+        pick = lambda k: np.concatenate([a[k][c] for a, c in zip(arr, calls)])[order]  # noqa: E731
+        hd = pick("talk") + pick("hold") + pick("acw")
+        # call blending: day-shift agents of BLEND's queues, Monday to Saturday outside holidays
+        blending = np.isin(agent_q, [QI[q] for q in BLEND["queues"]]) & (np.array(sh.start)[slot_shift] % DAY_S > 0)
+        dow = (days + 3) % 7
+        pool = outbound_calls(rng(self.seed, "blend", mk), 60 * int(blending.sum()) + 100)
+        blend = {"agents": blending, "desk": np.array([QUEUES[q].channel == "voice" for q in agent_q], bool),
+                 "days": days[(dow != 6) & ~self.cal.off[days - self.cal.first]], "hours": BLEND["hours"],
+                 "reserve": max(2, int(round(BLEND["reserve"] * np.sqrt(self.scale)))),
+                 "gap": pool["gap"], "ring": pool["ring"], "handle": pool["talk"] + pool["hold"] + pool["acw"]}
+        slot, ans, free, bs, bn, os_, last, (bj, bk, _, bans) = simulate(
+            t, pick("patience"), hd, pick("ring"),
+            [sh.login[i] for i in slot_shift], [sh.end[i] for i in slot_shift],
+            [sh.mult[i] for i in slot_shift], [sh.windows[i] for i in slot_shift],
+            queue=route(qi, t), group=agent_q.tolist(), skills=skills, flex=BREAK_FLEX_S, blend=blend)
+        first_slot = np.r_[True, slot_shift[1:] != slot_shift[:-1]] if len(slot_shift) else np.zeros(0, bool)
+        st["break_s"][slot_shift[first_slot]] = bs[first_slot]
+        st["break_n"][slot_shift[first_slot]] = bn[first_slot]
+        st["other_s"][slot_shift[first_slot]] = os_[first_slot]
+        np.maximum.at(st["last"], slot_shift, last)
+        handled_by = np.where(slot >= 0, slot_shift[np.maximum(slot, 0)] if len(slot_shift) else -1, -1)
+        shift_of, answer_of = [], []
+        for i, a in enumerate(arr):
+            n = len(a["t"])
+            m = qi == i
+            shift, answer = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
+            shift[pos[m]] = handled_by[m]
+            answer[pos[m]] = np.where(slot[m] >= 0, ans[m], -1)
+            shift_of.append(shift)
+            answer_of.append(answer)
+        # blended outbound calls: contacts like the outbound team's
+        n = len(bj)
+        shift = slot_shift[bk] if n else np.zeros(0, np.int64)
+        m = np.array(sh.mult)[shift] if n else np.zeros(0)
+        total = ((pool["talk"][bj] + pool["hold"][bj] + pool["acw"][bj]) * m + 0.5).astype(np.int64)
+        talk, hold = np.rint(pool["talk"][bj] * m).astype(np.int64), np.rint(pool["hold"][bj] * m).astype(np.int64)
+        blended = {"t": bans - pool["ring"][bj], "qi": np.full(n, QI["sales"]), "seq": np.arange(n),
+                   "outbound": np.ones(n, bool), "shift": shift, "answer": bans, "end": bans + talk + hold,
+                   "wait": np.zeros(n, np.int64), "talk": talk, "hold": hold, "acw": np.maximum(total - talk - hold, 0),
+                   "abandoned": np.zeros(n, bool), "self_served": np.zeros(n, bool), "outage": np.zeros(n, bool),
+                   "chat": np.zeros(n, bool)}
+        return shift_of, answer_of, blended
+
     def _contacts(self, a, qi, shift, answer, mult) -> dict[str, np.ndarray]:
         n = len(a["t"])
         handled = shift >= 0
@@ -151,7 +195,7 @@ class Generator:
         r = rng(self.seed, "outbound", mk)
         cols = {k: [] for k in ("t", "shift", "answer", "talk", "hold", "acw")}
         for i in range(len(sh)):
-            if not (sh.outbound[i] and sh.present[i]):
+            if not (sh.outbound[i] and sh.present[i]) or sh.classroom[i]:
                 continue
             (dl, an, tk, hd, aw), (bs, bn, os_, last) = dial(r, sh.login[i], sh.end[i], sh.mult[i], sh.windows[i])
             st["break_s"][i], st["break_n"][i], st["other_s"][i] = bs, bn, os_
@@ -189,8 +233,10 @@ class Generator:
         handled = c["shift"] >= 0
         offered = inb.sum()
         sl = (inb & handled & (c["wait"] <= 20)).sum() / max(offered, 1)
+        busy = (ad["talk_s"] + ad["hold_s"] + ad["acw_s"]).sum()
         self.stats[str(p)] = {"contacts": int(len(c["t"])), "service_level": round(float(sl), 4),
                               "abandon_rate": round(float((inb & c["abandoned"]).sum() / max(offered, 1)), 4),
+                              "occupancy": round(float(busy / max((ad["logged_in_s"] - ad["break_s"]).sum(), 1)), 4),
                               "agents_scheduled": int(len(np.unique(ad["agent"])))}
 
     # ------------------------------------------------------------------ tables

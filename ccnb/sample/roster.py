@@ -10,15 +10,17 @@ with tenure (time constant 60 days).
 Attrition (decided at the start of each month for leave dates in the next month,
 i.e. with 4-8 weeks' notice): monthly hazard
 
-    p = 0.0145 * exp(0.6 [tenure < 180 d] - 0.35 z + 0.3 [night] + min(2, max(0, hot)))
+    p = 0.013 * exp(0.6 [tenure < 180 d] - 0.35 z + 0.3 [night] + min(2, 1.5 max(0, hot)))
 
 with ``hot`` the z-score of the agent's occupancy last month (busy / available)
-among the colleagues of the same queue: about 2.5 % a month (30 % a year), and
-agents who ran hotter than their colleagues leave more. 20-25 % of leavers are involuntary, more so for weak agents. In the 5-7 weeks
-before the last day a leaver's warning level ``w`` ramps from 0 to 1: absence x (1 + 3w),
-longer and extra breaks, lower QA and resolution, later logins. The planner hires
-to the next month's headcount target with a lag of 0-4 weeks, so gaps open after
-leavers and ahead of seasonal growth.
+among the colleagues of the same queue and shift kind (the night team runs cooler than
+the day): about 2.5-3 % a month (30-35 % a year), and agents who ran hotter than their
+colleagues leave more. 20-25 % of leavers are involuntary, more so for weak agents. In
+the 5-7 weeks before the last day a leaver's warning level ``w`` ramps from 0 to 1:
+absence x (1 + 3w), longer and extra breaks, lower QA and resolution, later logins. The
+planner hires to the next month's headcount target with a lag of 0-4 weeks (new hires
+then spend two weeks in the classroom), so gaps open after leavers and ahead of
+seasonal growth. Days off are set by the planner each month (:meth:`Roster.roster_days_off`).
 """
 from __future__ import annotations
 
@@ -27,8 +29,9 @@ import numpy as np
 from ccnb.sample.spec import NEVER, QUEUES, SHIFT_KINDS, SITE_CODE, OUTBOUND, rng
 
 TEAM_MAX = 14
-#: The planner rosters this share of the headcount target (budgets are tight).
-LEAN = (0.89, 0.99)
+#: The planner rosters this share of the headcount target (budgets are tight; quiet days are
+#: trimmed by leave in ``schedule``).
+LEAN = (0.98, 1.02)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
 GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英华鑫宇浩然婷雪琳晨阳欣怡子轩梓涵嘉颖佳琪思远博文"
          "雨萱俊杰志强秀兰丹凤海燕建国晓东红梅玉兰振华小龙家豪慧敏春")
@@ -105,13 +108,6 @@ class Roster:
             break_mult=float(np.exp(0.08 * e[6] - 0.03 * z)),
             off_pair=0, occ=0.75,
         )
-        # days off: two consecutive days; day agents mostly at the weekend (fewer agents where the
-        # requirement is low), night agents spread evenly over the week (nights are alike)
-        if shift == "night":
-            k = sum(1 for i in range(len(self)) if self.qi[i] == qi and self.shift[i] == "night")
-            vals["off_pair"] = (3 * k + int(r.integers(7))) % 7 if k >= 7 else (3 * k) % 7
-        else:
-            vals["off_pair"] = int(r.choice(7, p=_OFF_P[qi]))
         for a, v in vals.items():
             getattr(self, a).append(v)
         self.name.append(self._unique_name())
@@ -131,23 +127,45 @@ class Roster:
         return float(min(1.0, (day - w0) / max(1, l - w0)))
 
     # ---------------------------------------------------------------- monthly decisions
+    def roster_days_off(self, first: int, last: int, weekday_need: dict[int, np.ndarray] | None = None) -> None:
+        """The month's roster of days off (``off_pair``), set by the planner for the agents working
+        between days ``first`` and ``last``: per queue and team (outbound or not), the day-time
+        hours at work follow ``weekday_need[queue]`` (its requirement by weekday, Monday first;
+        default its volume factors), full-time agents placed first and part-timers filling in; the
+        night team alike every night."""
+        from ccnb.sample.spec import AVAILABLE, SHIFTS
+
+        hire, leave = np.array(self.hire), np.array(self.leave)
+        act = np.flatnonzero((hire <= last) & (leave >= first))
+        need = weekday_need or {}
+        groups: dict[tuple, list[int]] = {}
+        for i in act:
+            groups.setdefault((self.qi[i], self.shift[i] == "night", self.outbound[i]), []).append(int(i))
+        for (qi, night, _), members in sorted(groups.items()):
+            members.sort(key=lambda i: (self.shift[i] == "peak", i))  # full-time agents first
+            hours = np.array([SHIFTS[self.shift[i]]["span"] * AVAILABLE[self.shift[i]] / 3600 for i in members])
+            weights = None if night else need.get(qi, QUEUES[qi].weekday)
+            target = at_work_target(weights, hours.sum() / hours.mean()) * hours.mean()
+            for i, p in zip(members, days_off(target, [self.off_pair[i] for i in members], hours)):
+                self.off_pair[i] = p
+
     def decide_leavers(self, seed: int, mk: int, month_start: int, next_start: int, next_end: int) -> None:
         """At the start of month ``mk``: who leaves during the next month (leave dates in it)."""
         r = rng(seed, "attrition", mk)
         act = self.active(month_start)
         occ = np.array(self.occ)
-        qi = np.array(self.qi)
+        grp = np.array(self.qi) * 4 + np.array([SHIFT_KINDS.index(s) for s in self.shift], np.int64)
         hot = np.zeros(len(self))
-        for q in np.unique(qi[act]):  # how much hotter than the queue's colleagues (z-score)
-            m = act[qi[act] == q]
+        for g in np.unique(grp[act]):  # how much hotter than the colleagues of the queue and shift (z-score)
+            m = act[grp[act] == g]
             hot[m] = (occ[m] - occ[m].mean()) / max(occ[m].std(), 0.02)
         for i in act:
             u = r.random(4)
             if self.leave[i] != NEVER:
                 continue
             tenure = month_start - self.hire[i]
-            occ_push = min(2.0, 1.0 * max(0.0, hot[i]))
-            h = 0.0145 * np.exp(0.6 * (tenure < 180) - 0.35 * self.z[i] + 0.3 * (self.shift[i] == "night") + occ_push)
+            occ_push = min(2.0, 1.5 * max(0.0, hot[i]))
+            h = 0.013 * np.exp(0.6 * (tenure < 180) - 0.35 * self.z[i] + 0.3 * (self.shift[i] == "night") + occ_push)
             if u[0] < h:
                 self.leave[i] = int(next_start + u[1] * (next_end - next_start))
                 self.warn_from[i] = self.leave[i] - int(35 + 14 * u[2])
@@ -208,21 +226,40 @@ class Roster:
         }
 
 
-def _off_probabilities() -> np.ndarray:
-    """P(days off = (p, p+1)) per queue, so that the expected share of agents at work on
-    each weekday follows its requirement, taken as volume ** 0.6 (Erlang's economies of
-    scale: a quieter day needs relatively more agents); non-negative least squares, sums to 1."""
-    from scipy.optimize import nnls
+#: Working days a week: days off are two consecutive days, (p, p + 1 mod 7), Monday = 0.
+_WORKS = 1 - (np.eye(7) + np.roll(np.eye(7), 1, axis=1))  # _WORKS[p, w]: at work on weekday w with pair p
 
-    a = np.eye(7) + np.roll(np.eye(7), -1, axis=1)  # day w is off in pairs (w-1, w) and (w, w+1)
+
+def at_work_target(weights, n: float) -> np.ndarray:
+    """How many of ``n`` agents (5 days a week each) the planner wants at work on each weekday
+    (Monday first): in proportion to ``weights`` (the requirement of each weekday; None: alike
+    every day, as nights are), at most ``n``."""
+    d = np.ones(7) if weights is None else np.maximum(np.asarray(weights, float), 1e-9)
+    t = 5 * n * d / d.sum()
+    for _ in range(7):  # cap at n, the excess to the other days
+        over = np.maximum(t - n, 0)
+        if over.sum() < 1e-9:
+            break
+        t = np.minimum(t, n)
+        free = t < n
+        t[free] += over.sum() * d[free] / d[free].sum()
+    return t
+
+
+def days_off(target: np.ndarray, previous: list[int], weight: np.ndarray | None = None) -> list[int]:
+    """Days-off pairs for a group of agents (in order) so that the number (``weight``: the hours) at
+    work each weekday stays closest to ``target`` (least squares, greedily, agent by agent); an
+    agent keeps its previous pair when that is as good."""
+    at = np.zeros(7)
     out = []
-    for q in QUEUES:
-        d = np.asarray(q.weekday) ** 0.6
-        t = 1 - 5 * d / d.sum()
-        x, _ = nnls(np.vstack([a, 50 * np.ones(7)]), np.append(t, 50.0))
-        out.append(x / x.sum())
-    return np.array(out)
+    for k, prev in enumerate(previous):
+        h = 1.0 if weight is None else float(weight[k])
+        cost = ((at[None, :] + h * _WORKS - target[None, :]) ** 2).sum(1)
+        best = np.flatnonzero(cost <= cost.min() + 1e-9)
+        p = int(prev) if prev in best else int(best[0])
+        at += h * _WORKS[p]
+        out.append(p)
+    return out
 
 
-_OFF_P = _off_probabilities()
 assert len(SHIFT_KINDS) == 3

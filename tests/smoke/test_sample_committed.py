@@ -1,9 +1,9 @@
 """The committed sample slice (data/sample) is what the seed regenerates; the whole period is realistic.
 
-Regenerates the default sample (16 months, the natural centre, about 20 s) into a
+Regenerates the default sample (16 months, the natural centre, about 40 s) into a
 temporary folder once, compares it with the committed files, and checks the
-effects that need the whole period (attrition and its warning signs, churn,
-holidays, outages). Byte equality is required when the committed file was written
+effects that need the whole period (occupancy and service level month by month,
+attrition and its warning signs, churn, holidays, outages). Byte equality is required when the committed file was written
 by the same pyarrow version (its ``created_by``); another pyarrow may encode pages
 differently, and then the decoded tables must be equal.
 """
@@ -98,13 +98,35 @@ def test_agent_attrition_and_its_warning_signs(db):
     qa = db.execute("""SELECT a.leave_date IS NOT NULL AND e.eval_date >= a.leave_date - 42 AS last6w,
         avg(total_score) s FROM qa_evaluations e JOIN agents a USING (agent_id) GROUP BY 1""").df().set_index("last6w")
     assert qa.s[True] < qa.s[False] - 8
-    hot = db.execute("""WITH d AS (SELECT d.date, a.queue, a.leave_date,
+    hot = db.execute("""WITH d AS (SELECT d.date, a.queue, a.shift, a.leave_date,
             (talk_s + hold_s + acw_s) / (logged_in_s - break_s) occ FROM agent_days d JOIN agents a USING (agent_id)
             WHERE present AND logged_in_s > break_s),
-        q AS (SELECT queue, date, avg(occ) m FROM d GROUP BY ALL)
+        q AS (SELECT queue, shift, date, avg(occ) m FROM d GROUP BY ALL)
         SELECT avg(occ - m) FILTER (WHERE leave_date IS NOT NULL AND date >= leave_date - 100),
-               avg(occ - m) FILTER (WHERE leave_date IS NULL) FROM d JOIN q USING (queue, date)""").fetchall()[0]
-    assert hot[0] > hot[1] + 0.01  # leavers ran hotter than their queue's colleagues
+               avg(occ - m) FILTER (WHERE leave_date IS NULL) FROM d JOIN q USING (queue, shift, date)""").fetchall()[0]
+    assert hot[0] > hot[1] + 0.01  # leavers ran hotter than their colleagues (same queue and shift, same day)
+
+
+def test_agents_are_busy_as_in_a_healthy_center_and_service_holds(db):
+    """Occupancy in the healthy band every month (pooled multi-skilled desks, a planner staffing the day
+    for 80/20 by Erlang A, blended outbound), utilization about 90 %, and the 80/20 service level kept
+    most months, 11.11 dipping below."""
+    m = db.execute("""SELECT strftime(date, '%Y-%m') m, sum(talk_s + hold_s + acw_s) / sum(logged_in_s - break_s) occ,
+        sum(talk_s + hold_s + acw_s + idle_s) / sum(logged_in_s) util FROM agent_days GROUP BY 1""").df()
+    s = db.execute("""SELECT strftime(arrival_ts, '%Y-%m') m, avg((answer_ts IS NOT NULL AND wait_s <= 20)::int) sl,
+        avg(abandoned::int) ab FROM interactions WHERE direction = 'inbound' AND NOT self_served GROUP BY 1""").df()
+    d = m.merge(s).set_index("m")
+    assert len(d) == 16
+    assert d.occ.between(0.70, 0.82).all() and d.occ.mean() > 0.72, d.occ
+    assert d.util.between(0.85, 0.92).all(), d.util
+    assert d.sl.between(0.74, 0.86).sum() >= 13 and 0.76 < d.sl.median() < 0.84, d.sl
+    assert d.sl["2025-11"] == d.sl.min()  # 11.11: busier than the planner expected
+    assert d.ab.between(0.03, 0.09).all(), d.ab
+    q = dict(db.execute("""SELECT a.queue || CASE WHEN a.shift = 'night' THEN ' night' ELSE '' END,
+        sum(talk_s + hold_s + acw_s) / sum(logged_in_s - break_s) FROM agent_days d JOIN agents a USING (agent_id)
+        GROUP BY 1""").fetchall())
+    assert min(v for k, v in q.items() if k != "tech_support night") > 0.65, q  # every queue's agents busy
+    assert 0.2 < q["tech_support night"] < 0.5  # the night team: quiet hours, but not idle
 
 
 def test_new_hires_are_slower(db):
