@@ -158,8 +158,8 @@ def table_html(
 
     def cell(c, v) -> str:
         kind = kinds[c]
-        if kind == "light":
-            return f'<td class="light">{light_html(v, lang)}</td>'
+        if kind == "light":  # no value: a figure without a target has no status (grey means too little data)
+            return '<td class="light"></td>' if _is_missing(v) or v == "" else f'<td class="light">{light_html(v, lang)}</td>'
         fmt = formats.get(c)
         if fmt is None and c in auto_dec and not _is_missing(v):
             text = f"{float(v):,.{auto_dec[c]}f}"
@@ -215,7 +215,9 @@ def kpi_cards_html(items, lang: str = "en") -> str:
     for it in _records(items):
         fmt = it.get("fmt")
         fmt = None if _is_missing(fmt) else fmt
-        lt = light_of(it.get("light"))
+        raw_light = it.get("light")
+        has_light = not (_is_missing(raw_light) or raw_light == "")  # no target: no light at all
+        lt = light_of(raw_light) if has_light else "none"
         value = format_value(it.get("value"), fmt, lang)
         target = it.get("target")
         tfmt = it.get("target_fmt")
@@ -229,7 +231,7 @@ def kpi_cards_html(items, lang: str = "en") -> str:
             f'<div class="card-label">{esc(label(it.get("label", ""), lang))}</div>'
             f'<div class="card-value">{esc(value)}</div>'
             f'<div class="card-target">{esc(target_text)}</div>{note_html}'
-            f'<div class="card-light">{light_html(lt, lang)}</div>'
+            + (f'<div class="card-light">{light_html(lt, lang)}</div>' if has_light else "") +
             "</div>"
         )
     return '<div class="ccnb-cards">' + "".join(cards) + "</div>"

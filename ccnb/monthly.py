@@ -24,7 +24,7 @@ from ccnb.i18n import t
 #: ``ctx.summary`` calls); a missing one just leaves its line out.
 SECTIONS = {
     "service": ["forecast.card_peak", "forecast.card_fte", "forecast.card_event"],
-    "quality": ["kpi.summary_composite", "kpi.summary_on_target", "qa.summary_score", "qa.summary_icc"],
+    "quality": ["kpi.summary_composite", "kpi.summary_on_target", "qa.summary_icc"],
     "customers": ["customer_retention", "churn.sum_flagged", "churn.sum_high", "churn_precision_at_k"],
     "people": ["agent_attrition", "early_warnings"],
 }
@@ -85,13 +85,13 @@ def section_table(section: str, hl: pd.DataFrame, rollup: Rollup, lang: str = "e
             continue
         r = r.iloc[0]
         rows.append({"figure": r["label"], "value": _fmt(r["value"], r["fmt"], lang),
-                     "target": target_text(r, lang) or "–", "light": r["light"] or "grey"})
+                     "target": target_text(r, lang) or "–", "light": r["light"]})
     for key in SECTIONS[section]:
         e = rollup.get(key)
         if e is None:
             continue
         rows.append({"figure": e.get("label") or key, "value": e.get("display") or "–",
-                     "target": e.get("target_display") or "–", "light": e.get("light") or "grey"})
+                     "target": e.get("target_display") or "–", "light": e.get("light")})
     return pd.DataFrame(rows, columns=["figure", "value", "target", "light"])
 
 
@@ -120,6 +120,7 @@ def actions(hl: pd.DataFrame, rollup: Rollup, lang: str = "en") -> pd.DataFrame:
     * CSAT or NPS below target -> call back detractors, look at their reasons;
     * QA below target or weak rater agreement -> coaching plans, calibration session;
     * customers flagged at risk -> outreach from the restricted list, highest risk first;
+    * complaint resolution below target -> clear the open complaints, oldest first;
     * customer retention below target -> review the causes of churn;
     * agent attrition above target or agents on the early-warning list -> stay conversations.
     """
@@ -168,6 +169,8 @@ def actions(hl: pd.DataFrame, rollup: Rollup, lang: str = "en") -> pd.DataFrame:
         add("customers", "outreach", "retention", f"{flagged['label']}: {flagged['display']}"
             + (f"; {high['label']}: {high['display']}" if high else ""), "amber",
             n=flagged["display"], high=high["display"] if high else "–")
+    if off("complaint_resolution"):
+        add("customers", "complaints", "complaints", kpi_why("complaint_resolution"), _light(hl, "complaint_resolution"))
     if off("customer_retention"):
         add("customers", "retention", "cx", kpi_why("customer_retention"), _light(hl, "customer_retention"))
     attr = rollup.get("agent_attrition")

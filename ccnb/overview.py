@@ -82,7 +82,7 @@ def cards(hl: pd.DataFrame, lang: str = "en") -> list[dict]:
         target = target_text(r, lang)
         items.append({"label": r["label"], "value": r["value"], "fmt": r["fmt"],
                       "target": target if target else None, "target_fmt": "{}",
-                      "light": r["light"] or "grey", "note": note})
+                      "light": r["light"], "note": note})
     return items
 
 
@@ -95,7 +95,7 @@ def table(hl: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         t("overview.col_value", lang): [_fmt(v, f, lang) for v, f in zip(hl["value"], hl["fmt"])],
         t("overview.col_target", lang): [target_text(r, lang) or "–" for _, r in hl.iterrows()],
         t("overview.col_previous", lang): [_fmt(v, f, lang) for v, f in zip(hl["previous"], hl["fmt"])],
-        "light": hl["light"].fillna("grey"),
+        "light": hl["light"],
     })
 
 

@@ -121,11 +121,73 @@ def _manager_view_cls():
                     if not cell.outputs:
                         continue
                 kept.append(cell)
-            nb.cells = kept
+            nb.cells = _keep_headings_with_content(kept)
             nb.metadata.pop("widgets", None)
             return nb, resources
 
     return ManagerView
+
+
+_HEADING_ONLY = re.compile(r"^\s*<h[1-4][^>]*>.*?</h[1-4]>\s*$", re.S)
+
+
+def _html_of(output) -> str | None:
+    data = output.get("data", {}) if output.get("output_type") in ("display_data", "execute_result") else {}
+    html_text = data.get("text/html")
+    return ("".join(html_text) if isinstance(html_text, list) else html_text) if html_text is not None else None
+
+
+def _as_html(output) -> str | None:
+    """An output as one HTML fragment (HTML as is, a PNG as an inline image), or None."""
+    html_text = _html_of(output)
+    if html_text is not None:
+        return html_text
+    png = output.get("data", {}).get("image/png") if output.get("output_type") in ("display_data", "execute_result") else None
+    if png is not None:
+        b64 = "".join(png) if isinstance(png, list) else png
+        return f'<img class="ccnb-chart" alt="" src="data:image/png;base64,{b64.strip()}">'
+    return None
+
+
+def _keep_headings_with_content(cells: list) -> list:
+    """Put every heading-only output into the block of the output after it (same or next cell).
+
+    A heading (``ctx.h2``) and its table or chart are separate outputs, often separate cells;
+    in print each is its own block, and ``break-after: avoid`` cannot hold a heading to content
+    in another block, so a heading could end a page with its table on the next. Merged into one
+    HTML output, the heading and the content are siblings and the print CSS keeps them together.
+    """
+    pending: list[str] = []  # headings waiting for content
+    out = []
+    for cell in cells:
+        if cell.cell_type != "code":
+            out.append(cell)
+            continue
+        outputs = []
+        for o in cell.outputs:
+            html_text = _html_of(o)
+            if html_text is not None and _HEADING_ONLY.match(html_text):
+                pending.append(html_text)
+                continue
+            if pending:
+                frag = _as_html(o)
+                if frag is not None:
+                    o = {"output_type": "display_data", "metadata": {},
+                         "data": {"text/html": "".join(pending) + frag}}
+                else:
+                    outputs.append({"output_type": "display_data", "metadata": {},
+                                    "data": {"text/html": "".join(pending)}})
+                pending = []
+            outputs.append(o)
+        cell.outputs = outputs
+        if outputs:
+            out.append(cell)
+    if pending:  # headings at the very end: keep them where they were
+        import nbformat
+
+        out.append(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": "".join(pending)})]))
+    return out
 
 
 def keep_output(output: Mapping) -> bool:

@@ -147,9 +147,13 @@ def test_kpi_cards_show_value_target_and_light():
     html = d.kpi_cards_html(pd.DataFrame([
         {"label": "Answer rate", "value": 0.912, "fmt": "pct", "target": 0.9, "light": "green"},
         {"label": "AHT", "value": 250, "fmt": "s", "target": None, "light": None},
+        {"label": "CSAT", "value": None, "fmt": "pct", "target": 0.85, "light": "grey"},
     ]), "en")
     assert "91.2 %" in html and "Target 90.0 %" in html and "on target" in html
-    assert "250 s" in html and "No target" in html and "insufficient data" in html
+    # no target: no light at all (grey means too little data, which is a different thing)
+    aht = html.split('AHT')[1].split('CSAT')[0]
+    assert "250 s" in aht and "No target" in aht and "card-light" not in aht
+    assert "insufficient data" in html.split('CSAT')[1]
 
 
 def test_alerts_empty_says_so():
