@@ -129,6 +129,7 @@ def _manager_view_cls():
 
 
 _HEADING_ONLY = re.compile(r"^\s*<h[1-4][^>]*>.*?</h[1-4]>\s*$", re.S)
+_PARAGRAPH_ONLY = re.compile(r"^\s*(<p[ >](?:(?!<table|<img|<div).)*?</p>\s*)+$", re.S)
 
 
 def _html_of(output) -> str | None:
@@ -150,15 +151,20 @@ def _as_html(output) -> str | None:
 
 
 def _keep_headings_with_content(cells: list) -> list:
-    """Put every heading-only output into the block of the output after it (same or next cell).
+    """Put every heading (and the short paragraphs right after it) into the block of the next table or chart.
 
     A heading (``ctx.h2``) and its table or chart are separate outputs, often separate cells;
     in print each is its own block, and ``break-after: avoid`` cannot hold a heading to content
     in another block, so a heading could end a page with its table on the next. Merged into one
     HTML output, the heading and the content are siblings and the print CSS keeps them together.
     """
-    pending: list[str] = []  # headings waiting for content
+    pending: list[str] = []  # a heading and its intro paragraphs, waiting for content
     out = []
+
+    def block(parts):
+        return {"output_type": "display_data", "metadata": {},
+                "data": {"text/html": '<div class="ccnb-keep">' + "".join(parts) + "</div>"}}
+
     for cell in cells:
         if cell.cell_type != "code":
             out.append(cell)
@@ -166,17 +172,16 @@ def _keep_headings_with_content(cells: list) -> list:
         outputs = []
         for o in cell.outputs:
             html_text = _html_of(o)
-            if html_text is not None and _HEADING_ONLY.match(html_text):
+            if html_text is not None and (_HEADING_ONLY.match(html_text)
+                                          or (pending and _PARAGRAPH_ONLY.match(html_text))):
                 pending.append(html_text)
                 continue
             if pending:
                 frag = _as_html(o)
                 if frag is not None:
-                    o = {"output_type": "display_data", "metadata": {},
-                         "data": {"text/html": "".join(pending) + frag}}
+                    o = block(pending + [frag])
                 else:
-                    outputs.append({"output_type": "display_data", "metadata": {},
-                                    "data": {"text/html": "".join(pending)}})
+                    outputs.append(block(pending))
                 pending = []
             outputs.append(o)
         cell.outputs = outputs
@@ -186,7 +191,7 @@ def _keep_headings_with_content(cells: list) -> list:
         import nbformat
 
         out.append(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
-            "display_data", data={"text/html": "".join(pending)})]))
+            "display_data", data=block(pending)["data"])]))
     return out
 
 

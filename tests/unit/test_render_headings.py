@@ -20,20 +20,32 @@ def test_heading_joins_the_chart_in_the_next_cell():
     cells = _keep_headings_with_content([cell(html('<h2 class="x">Trend</h2>')), cell(png())])
     assert len(cells) == 1 and len(cells[0].outputs) == 1
     merged = cells[0].outputs[0]["data"]["text/html"]
-    assert merged.startswith('<h2 class="x">Trend</h2><img class="ccnb-chart"')
+    assert merged.startswith('<div class="ccnb-keep"><h2 class="x">Trend</h2><img class="ccnb-chart"')
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in merged
 
 
-def test_heading_joins_the_table_in_the_same_cell_and_text_stays_apart():
+def keep(*parts):
+    return '<div class="ccnb-keep">' + "".join(parts) + "</div>"
+
+
+def test_heading_joins_the_table_in_the_same_cell_and_later_text_stays_apart():
     cells = _keep_headings_with_content([cell(html("<h2>Queues</h2>"), html("<table></table>"), html("<p>note</p>"))])
-    assert [o["data"]["text/html"] for o in cells[0].outputs] == ["<h2>Queues</h2><table></table>", "<p>note</p>"]
+    assert [o["data"]["text/html"] for o in cells[0].outputs] == [keep("<h2>Queues</h2>", "<table></table>"),
+                                                                  "<p>note</p>"]
+
+
+def test_heading_and_its_intro_wait_for_the_chart():
+    cells = _keep_headings_with_content([cell(html("<h2>History</h2>"), html('<p class="ccnb-text">Dips are holidays.</p>')),
+                                         cell(png())])
+    merged = cells[0].outputs[0]["data"]["text/html"]
+    assert merged.startswith(keep("<h2>History</h2>", '<p class="ccnb-text">Dips are holidays.</p>')[:-6] + "<img")
 
 
 def test_consecutive_headings_travel_together_and_a_final_heading_is_kept():
-    cells = _keep_headings_with_content([cell(html("<h2>A</h2>"), html("<h3>B</h3>")), cell(html("<p>x</p>")),
+    cells = _keep_headings_with_content([cell(html("<h2>A</h2>"), html("<h3>B</h3>")), cell(html("<div>x</div>")),
                                          cell(html("<h2>End</h2>"))])
     texts = [o["data"]["text/html"] for c in cells for o in c.outputs]
-    assert texts == ["<h2>A</h2><h3>B</h3><p>x</p>", "<h2>End</h2>"]
+    assert texts == [keep("<h2>A</h2>", "<h3>B</h3>", "<div>x</div>"), keep("<h2>End</h2>")]
 
 
 def test_a_paragraph_containing_a_heading_is_not_heading_only():
