@@ -172,7 +172,20 @@ def execute(notebook: Path, executed: Path, parameters: dict[str, Any], *, cwd: 
         )
     finally:
         pm_log.setLevel(level)
+        _shutdown(km)
         _close_log(km)
+
+
+def _shutdown(km) -> None:
+    """Stop the notebook's kernel now: papermill (nbclient) leaves a kernel manager it was given running,
+    so each finished notebook's kernel, with its data and DuckDB memory, would live until the run ends."""
+    try:
+        from jupyter_core.utils import run_sync
+
+        if run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - best effort; the kernel also dies with the run
+        pass
 
 
 def describe_failure(e: Exception, nb: Path, executed: Path) -> dict[str, Any]:
