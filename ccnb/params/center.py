@@ -1,0 +1,105 @@
+"""The center's own settings (queues, time zone, holidays country), the report and the engine."""
+from __future__ import annotations
+
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from ccnb.params.base import _Section
+
+
+# --------------------------------------------------------------------------- center
+class Queue(_Section):
+    business_line: str = Field(description="Business line the queue belongs to (QA sampling, reports).")
+    service_type: str = Field("service", description="service | sales | complaints | tech ...")
+    sales: bool = Field(False, description="Conversion is measured on this queue.")
+    name_zh: str | None = Field(None, description="Chinese display name.")
+
+
+class Center(_Section):
+    name: str = "Sample Center"
+    name_zh: str | None = None
+    timezone: str = Field("Asia/Shanghai", description="IANA zone of the center's wall clock.")
+    country: str = Field("CN", description="ISO country for public holidays (holidays package).")
+    currency: str = "CNY"
+    interval_minutes: Literal[15, 30] = 30
+    queues: dict[str, Queue] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (expected an IANA name such as 'Asia/Shanghai')")
+        return v
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        import holidays
+
+        if v not in holidays.list_supported_countries():
+            raise ValueError(f"unknown country {v!r} for public holidays (expected an ISO code such as 'CN')")
+        return v
+
+
+# --------------------------------------------------------------------------- report
+class Report(_Section):
+    lang: Literal["en", "zh"] = "en"
+    trend_months: int = Field(6, ge=1, le=36, description="Months shown in trend charts, the report month included.")
+    notebooks: list[str] | None = Field(None, description="Notebook file names to run; all in notebooks/ when empty.")
+    pdf: bool = True
+    headline_kpis: list[str] = Field(default_factory=list, description="KPI keys on the overview's headline cards.")
+
+    @field_validator("headline_kpis")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        from ccnb.kpi.registry import REGISTRY
+
+        unknown = [k for k in v if k not in REGISTRY]
+        if unknown:
+            raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
+        return v
+
+    @field_validator("notebooks")
+    @classmethod
+    def _file_names(cls, v: list[str] | None) -> list[str] | None:
+        """Plain file names in the notebooks folder: they become file names in the pack (no folders, no ``..``)."""
+        from ccnb.nbrun import NB_NAME
+
+        bad = [n for n in v or [] if not NB_NAME.fullmatch(n) or ".." in n or n != n.strip()]
+        if bad:
+            raise ValueError(f"not plain notebook file names (no folders or '..'; letters, digits, _ . - only): "
+                             f"{', '.join(repr(b) for b in bad)}")
+        return v
+
+
+
+
+# --------------------------------------------------------------------------- engine
+class EngineDuckDB(_Section):
+    memory_limit: str | None = Field(None, pattern=r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$",
+                                     description="DuckDB's memory_limit per process (e.g. 2GB); None: DuckDB's "
+                                                 "default, 80 % of RAM. Beyond it DuckDB spills to disk.")
+    threads: int | None = Field(None, ge=1, le=512, description="DuckDB threads; None: one per core.")
+
+
+class EngineSpark(_Section):
+    master: str = Field("local[*]", min_length=1, description="Spark master URL: local[N], spark://host:7077, "
+                                                               "yarn, k8s://...")
+    app_name: str = Field("ccnb", min_length=1, description="Spark application name.")
+    driver_memory: str = Field("2g", pattern=r"^\d+[kmgtKMGT]?$", description="spark.driver.memory (local mode: all "
+                                                                               "of Spark's memory).")
+    shuffle_partitions: int = Field(8, ge=1, le=100000, description="spark.sql.shuffle.partitions (KPI results "
+                                                                    "are small; raise on a cluster).")
+    staging_dir: str | None = Field(None, description="Where validated tables are exported as Parquet for Spark "
+                                                      "(a folder every executor sees); None: the data cache.")
+    conf: dict[str, str] = Field(default_factory=dict, description="Any other spark.* settings.")
+
+
+class Engine(_Section):
+    name: Literal["duckdb", "spark"] = Field("duckdb", description="Where KPI aggregates and interval series run.")
+    duckdb: EngineDuckDB = Field(default_factory=EngineDuckDB)
+    spark: EngineSpark = Field(default_factory=EngineSpark)
