@@ -415,8 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         for op in ops:
             show(op, "spark", run_op(a, op, "spark"), results[op][1])
     print()
-    print(f"| operation | engine | time (s) | peak RSS (GiB) | vs floor |")
-    print(f"| --- | --- | ---: | ---: | ---: |")
+    print("| operation | engine | time (s) | peak RSS (GiB) | vs floor |")
+    print("| --- | --- | ---: | ---: | ---: |")
     for op, eng, s, peak, n, ratio, agrees in rows:
         print(f"| {op} | {eng} | {s:,.2f} | {peak / 2**30:.2f} | {ratio} |")
     return 0

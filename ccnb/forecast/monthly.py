@@ -12,7 +12,8 @@
    after the month (the plan covers the next calendar month);
 4. staffing for the plan month: AHT per time of day, patience, shrinkage, required and
    scheduled agents per interval, FTE, the what-if table (:mod:`ccnb.staffing.plan`);
-5. the report month: required (hindsight) vs staffed per interval (:mod:`ccnb.staffing.actual`).
+5. the report month: required (hindsight) vs staffed per desk (agents who share queues) and
+   interval, and per queue as its share of the desk (:mod:`ccnb.staffing.actual`).
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class MonthRun:
     plan: pd.DataFrame                      # requirements for the plan month
     fte: dict
     what_if: pd.DataFrame
-    compare: pd.DataFrame                   # last month required vs staffed
+    compare: _actual.Comparison             # last month required vs staffed, per desk and per queue
     notes: list[str] = field(default_factory=list)
 
     def daily(self, frame: str = "forecasts", key: str = CENTER) -> pd.DataFrame:

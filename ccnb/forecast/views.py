@@ -162,59 +162,17 @@ def what_if_view(r: MonthRun, lang: str = "en") -> pd.DataFrame:
                          "service_level": w["service_level"]})
 
 
-# --------------------------------------------------------------------------- last month
-def staffing_summary_view(r: MonthRun, params, lang: str = "en") -> pd.DataFrame:
-    """Per queue (and all): half-hours under/over-staffed, agent-hours short/in excess, service level
-    achieved overall and when short, light from the service level against target."""
-    from ccnb.kpi.scoring import light
-
-    s = _actual.summary(r.compare, params)
-    target = params.staffing.service_level_target
-    return pd.DataFrame({
-        "queue": [queue_name(CENTER if q == "all" else q, params, lang) for q in s.index],
-        "under": s["under_share"].to_numpy(), "over": s["over_share"].to_numpy(),
-        "short_hours": s["short_hours"].to_numpy(), "excess_hours": s["excess_hours"].to_numpy(),
-        "service_level": s["service_level"].to_numpy(), "sl_when_under": s["sl_when_under"].to_numpy(),
-        "light": [light(v, target, "higher", params.kpi.amber_band) for v in s["service_level"]],
-    })
-
-
-def gap_matrix(r: MonthRun) -> pd.DataFrame:
-    """Mean (staffed - required) agents, all queues, by weekday x time of day in the report month."""
-    c = r.compare
-    tot = c.groupby("ts")[["staffed", "required", "offered"]].sum()
-    tot = tot[tot["offered"] > 0]
-    g = (tot["staffed"] - tot["required"])
-    m = g.groupby([g.index.day_of_week, g.index - g.index.normalize()]).mean().unstack(1)
-    m.index.name = "weekday"
-    return m
-
-
-def worst_times(r: MonthRun, params, lang: str = "en", n: int = 8) -> pd.DataFrame:
-    """The weekday x time-of-day cells most short of agents (all queues): mean agents short, days
-    short, service level achieved there."""
-    c = r.compare
-    tot = c.groupby("ts").agg(staffed=("staffed", "sum"), required=("required", "sum"), offered=("offered", "sum"))
-    sl = c.assign(w=c["service_level"].fillna(0) * c["offered"]).groupby("ts")["w"].sum()
-    tot["in_sl"] = sl
-    tot = tot[tot["offered"] > 0]
-    tot["short"] = (tot["required"] - tot["staffed"]).clip(lower=0)
-    key = [tot.index.day_of_week, tot.index - tot.index.normalize()]
-    g = tot.groupby(key)
-    out = pd.DataFrame({"short": g["short"].mean(), "days_short": g["short"].apply(lambda x: int((x >= 0.5).sum())),
-                        "service_level": g["in_sl"].sum() / g["offered"].sum()})
-    out = out[out["short"] >= 0.5].sort_values("short", ascending=False).head(n)
-    days = t("forecast.weekday_days", lang).split(",")
-    when = [f"{days[w]} {pd.Timestamp(0) + tod:%H:%M}" for w, tod in out.index]
-    return pd.DataFrame({"when": when, "short": out["short"].to_numpy(), "days_short": out["days_short"].to_numpy(),
-                         "service_level": out["service_level"].to_numpy()})
-
-
-def model_check(r: MonthRun) -> tuple[float, float]:
-    """Volume-weighted service level the queueing model expects with the staffed agents, and achieved."""
-    c = r.compare[r.compare["offered"] > 0]
-    w = c["offered"]
-    return (float((c["sl_model"].fillna(0) * w).sum() / w.sum()), float((c["service_level"].fillna(0) * w).sum() / w.sum()))
+from ccnb.forecast.desk_views import (  # noqa: E402,F401  (last month, per desk)
+    desk_name,
+    desks_text,
+    staffing_summary_view,
+    desks_in_order,
+    staffed_by_time_of_day,
+    gap_matrix,
+    worst_times,
+    sl_when_desk_short,
+    model_check,
+)
 
 
 # --------------------------------------------------------------------------- sentences and cards
@@ -224,7 +182,8 @@ def conclusions(r: MonthRun, params, lang: str = "en") -> dict:
     Keys: ``items`` (list of (label key, fields) for ``ctx.text``), ``sentences`` (the same in
     ``lang`` as plain text), ``peak`` (mean daily peak of scheduled agents), ``normal_peak``,
     ``event`` (dict or None), ``fte``, ``calls`` (plan month), ``calls_last`` (report month actual),
-    ``wape_daily``, ``bias`` (center, report month's forecast), ``under`` (share of half-hours short),
+    ``wape_daily``, ``bias`` (center, report month's forecast), ``under`` (share of the desks'
+    intervals with contacts that were short),
     ``sl_under``, ``sl_all``.
     """
     from ccnb.display import format_value
@@ -259,20 +218,30 @@ def conclusions(r: MonthRun, params, lang: str = "en") -> dict:
         items.append(("forecast.c_accuracy", dict(month=mm, wape_daily=fmt_pct(wape_d, lang, 1),
                                                   bias=f"{100 * bias:+.1f} %")))
     sm = _actual.summary(r.compare, params)
-    allrow = sm.loc["all"] if "all" in sm.index else None
+    allrows = sm[sm["level"] == "all"]
     under = sl_u = sl_a = np.nan
-    if allrow is not None:
+    if len(allrows):
+        allrow = allrows.iloc[0]
         under, sl_u, sl_a = allrow["under_share"], allrow["sl_when_under"], allrow["service_level"]
         items.append(("forecast.c_under", dict(month=mm, minutes=params.center.interval_minutes,
                                                under=fmt_pct(under, lang, 0),
                                                sl_under=fmt_pct(sl_u, lang, 0) if pd.notna(sl_u) else "–",
                                                sl_all=fmt_pct(sl_a, lang, 0),
                                                target=fmt_pct(params.staffing.service_level_target, lang, 0))))
-        qs = sm.drop(index="all")
-        if len(qs) and qs["under_share"].max() > 0:
-            w = qs["under_share"].idxmax()
-            items.append(("forecast.c_under_worst", dict(queue=queue_name(w, params, lang),
-                                                         under=fmt_pct(qs.loc[w, "under_share"], lang, 0))))
+        ds = sm[sm["level"] == "desk"].set_index("unit")
+        if len(ds) and ds["under_share"].max() > 0:
+            w = ds["under_share"].idxmax()
+            items.append(("forecast.c_under_worst", dict(desk=desk_name(w, params, lang, r.compare.desk_of, in_sentence=True),
+                                                         under=fmt_pct(ds.loc[w, "under_share"], lang, 0),
+                                                         hours=f"{ds.loc[w, 'short_hours']:,.0f}")))
+            hit = sl_when_desk_short(r)
+            hit = hit[(hit["desk"] == w) & (hit["offered"] >= params.kpi.min_contacts)]
+            if len(hit) > 1:
+                h = hit.sort_values("service_level").iloc[0]
+                items.append(("forecast.c_under_queue", dict(desk=desk_name(w, params, lang, r.compare.desk_of, in_sentence=True),
+                                                             queue=queue_name(h["queue"], params, lang),
+                                                             sl=fmt_pct(h["service_level"], lang, 0),
+                                                             answer_s=f"{params.staffing.answer_s:g}")))
         if allrow["over_share"] > 0.05:
             items.append(("forecast.c_over", dict(over=fmt_pct(allrow["over_share"], lang, 0),
                                                   margin=fmt_pct(params.staffing.over_margin, lang, 0))))
@@ -345,6 +314,7 @@ def table_labels(lang: str, month: pd.Period | None = None) -> dict:
          "over": "forecast.col_over", "short_hours": "forecast.col_short_hours",
          "excess_hours": "forecast.col_excess_hours", "sl_when_under": "forecast.col_sl_under",
          "when": "forecast.col_when", "short": "forecast.col_short", "days_short": "forecast.col_days_short",
+         "unit": "forecast.col_unit",
          "week": "forecast.col_week", "days": "forecast.col_days"}
     out = {c: t(v, lang) for c, v in k.items()}
     out["measured"] = t("forecast.col_shrinkage_measured", lang, month=mm)

@@ -53,6 +53,12 @@ class Staffing(_Section):
     what_if_aht_changes: list[float] = Field(default_factory=lambda: [-0.10, 0.0, 0.10], min_length=1)
     over_margin: float = Field(0.20, ge=0, description="Staffed above required x (1 + this) is over-staffed.")
     span_gap_h: float = Field(3.0, gt=0, description="A gap longer than this between contacts ends a work span.")
+    break_edge_h: float = Field(1.0, ge=0, le=4, description="Breaks are placed at least this long after a work "
+                                "span's start and before its end (staffed estimate).")
+    desks: dict[str, str] = Field(
+        default_factory=dict,
+        description="Queue -> desk (skill group) whose agents it shares; staffing is compared per desk. "
+                    "A queue not listed is a desk of its own.")
 
 
 class ChurnCondition(_Section):

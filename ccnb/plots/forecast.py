@@ -174,35 +174,51 @@ def heatmap(matrix: pd.DataFrame, title: str, unit_label: str, lang: str = "en",
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             v = m[i, j]
-            if not np.isfinite(v) or (diverging and abs(v) < 0.5):
-                continue
+            if not np.isfinite(v) or (diverging and fmt.format(v).lstrip("+-") in ("0", "0.0")):
+                continue  # no "+0" / "-0" labels
             dark = abs(v) > 0.6 * lim
             ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=6, color="white" if dark else "#222222")
     return finish(fig, title=title, legend=False)
 
 
-def staffed_vs_required(tod: pd.DataFrame, target: float, lang: str = "en"):
-    """Agents needed vs on the phones per time of day (lines, left) and service level achieved (bars, right) with its target."""
-    fig, ax = new_figure("wide")
-    hours = np.array([x.total_seconds() / 3600 for x in tod.index])
-    ax2 = ax.twinx()
-    ax2.bar(hours, tod["service_level"].to_numpy(), width=0.42, color="#d9d9d9", label=t("forecast.service_level", lang),
-            zorder=1)
-    percent_axis(ax2, "y", label=t("forecast.service_level", lang), limits=(0, 1.05), lang=lang)
-    target_line(ax2, target, t("common.target", lang), fmt="{:.0%}")
-    ax2.grid(False)
-    ax.set_zorder(ax2.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.plot(hours, tod["required"], color=PALETTE[3], linewidth=1.8, label=t("forecast.required", lang))
-    ax.plot(hours, tod["staffed"], color=PALETTE[0], linewidth=1.8, label=t("forecast.staffed", lang))
-    ax.fill_between(hours, tod["staffed"], tod["required"], where=tod["staffed"] < tod["required"], color=PALETTE[3],
-                    alpha=0.15, linewidth=0, interpolate=True)
-    label_axes(ax, x=(t("forecast.axis_time", lang), "h"), y=(t("forecast.axis_agents", lang), "agents"), lang=lang)
-    ax.set_xticks(range(0, 25, 2))
-    ax.set_ylim(bottom=0)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=7.5, ncols=3)
+def staffed_vs_required(tod, target: float, lang: str = "en"):
+    """Agents needed vs on the phones per time of day (lines, left) and service level achieved (bars, right)
+    with its target. ``tod``: one :func:`ccnb.staffing.actual.by_time_of_day` frame, or a dict of them
+    (desk name -> frame): one panel per desk, one above the other (a desk's surplus cannot cover
+    another desk's shortfall, so desks are not added up)."""
+    panels = tod if isinstance(tod, dict) else {"": tod}
+    n = len(panels)
+    fig, axes = new_figure((7.0, 3.4 + 2.3 * (n - 1)), nrows=n, sharex=True, squeeze=False)
+    for i, (ax, (name, f)) in enumerate(zip(axes[:, 0], panels.items())):
+        if len(f) > 1:  # the whole day, so that closed hours break the lines instead of joining them
+            step = pd.Series(f.index).diff().min()
+            f = f.reindex(pd.timedelta_range(pd.Timedelta(0), pd.Timedelta(days=1) - step, freq=step))
+        hours = np.array([x.total_seconds() / 3600 for x in f.index])
+        ax2 = ax.twinx()
+        ax2.bar(hours, f["service_level"].to_numpy(), width=0.42, color="#d9d9d9",
+                label=t("forecast.service_level", lang), zorder=1)
+        percent_axis(ax2, "y", label=t("forecast.service_level", lang), limits=(0, 1.05), lang=lang)
+        target_line(ax2, target, t("common.target", lang), fmt="{:.0%}")
+        ax2.grid(False)
+        ax.set_zorder(ax2.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        ax.plot(hours, f["required"], color=PALETTE[3], linewidth=1.8, label=t("forecast.required", lang))
+        ax.plot(hours, f["staffed"], color=PALETTE[0], linewidth=1.8, label=t("forecast.staffed", lang))
+        ax.fill_between(hours, f["staffed"], f["required"], where=f["staffed"] < f["required"], color=PALETTE[3],
+                        alpha=0.15, linewidth=0, interpolate=True)
+        last = i == n - 1
+        label_axes(ax, x=(t("forecast.axis_time", lang), "h") if last else None,
+                   y=(t("forecast.axis_agents", lang), "agents"), lang=lang)
+        if name:
+            ax.set_title(name, fontsize=9, loc="left")
+        ax.set_xticks(range(0, 25, 2))
+        ax.set_xlim(-0.5, 24)
+        ax.set_ylim(bottom=0)
+        if last:
+            h1, l1 = ax.get_legend_handles_labels()
+            h2, l2 = ax2.get_legend_handles_labels()
+            ax.legend(h1 + h2, l1 + l2, loc="upper left", bbox_to_anchor=(0, -0.28 if n > 1 else -0.2), fontsize=7.5,
+                      ncols=3)
     return finish(fig, title=t("forecast.staffed_title", lang), legend=False)
 
 

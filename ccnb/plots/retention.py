@@ -18,7 +18,7 @@ def cohort_heatmap(matrix: pd.DataFrame, lang: str = "en", by: str = "signup"):
     n_rows, n_cols = vals.shape
     fig, ax = new_figure((7.0, 1.3 + 0.27 * max(n_rows, 3)))
     lo = np.nanmin(vals) if np.isfinite(vals).any() else 0.0
-    im = ax.imshow(np.ma.masked_invalid(vals), cmap="Blues", vmin=max(0.0, lo - 0.05), vmax=1.0, aspect="auto")
+    ax.imshow(np.ma.masked_invalid(vals), cmap="Blues", vmin=max(0.0, lo - 0.05), vmax=1.0, aspect="auto")
     for i in range(n_rows):
         for j in range(n_cols):
             v = vals[i, j]

@@ -93,7 +93,6 @@ def month_outcomes(seed: int, mk: int, days: np.ndarray, c: dict[str, np.ndarray
         if hi == lo:
             pending.pop(d)
             continue
-        rows = np.arange(lo, hi)
         qi, outb = qi_all[lo:hi], out_all[lo:hi]
         assigned = np.zeros(hi - lo, bool)
         # 1. repeat contacts due today take arrivals of their queue

@@ -5,8 +5,10 @@
 >>> ccnb.staffing.erlang_a(100, 180, patience_s=120, agents=12)
 
 Modules: :mod:`~ccnb.staffing.erlang` (queueing formulas), :mod:`~ccnb.staffing.plan`
-(the plan from a forecast: required and scheduled agents, shrinkage, FTE, what-if) and
-:mod:`~ccnb.staffing.actual` (last month: required vs staffed, service level achieved).
+(the plan from a forecast: required and scheduled agents, shrinkage, FTE, what-if),
+:mod:`~ccnb.staffing.desks` (queues whose agents are pooled, and their pooled traffic) and
+:mod:`~ccnb.staffing.actual` (last month: required vs staffed per desk, each agent counted once,
+service level achieved).
 """
 from ccnb.staffing.erlang import agents_needed, erlang_a, erlang_b, erlang_c
 

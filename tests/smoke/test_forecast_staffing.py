@@ -2,13 +2,14 @@
 the forecaster against the baseline, and the notebook through the pipeline in English and Chinese."""
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import ccnb.data
 from ccnb import config, report
 from ccnb.forecast import monthly, views
-from ccnb.staffing import plan
+from ccnb.staffing import actual, plan
 from ccnb.params import load_params
 
 pytestmark = pytest.mark.slow
@@ -58,6 +59,51 @@ def test_recorded_staffing_figures(run, params):
     # with only July-October in the history, 11.11 itself was never seen: the busiest promotion day is
     # a pre-sale day, whose effect the history does show
     assert c["event"]["name"] == "Singles Day 11.11 pre-sale"
+
+
+def test_last_month_required_vs_staffed(run, params, small_sample):
+    """October on the small center: each agent counted once (the queues of a desk add up to it, an agent is
+    at most one agent in an interval, the month's staffed hours within the agents' available time less
+    outbound work), a desk's requirement on its pooled traffic, and the staffed estimate consistent,
+    through the queueing model, with the service level achieved."""
+    c = run.compare
+    assert c.desk_of["billing"] == c.desk_of["vip"] == "voice" and c.desk_of["chat"] == "chat"
+    tot = c.queues.groupby(["desk", "ts"])[["staffed", "required"]].sum()
+    d = c.desks.set_index(["desk", "ts"])[["staffed", "required"]]
+    j = tot.add_suffix("_queues").join(d, how="outer").fillna(0)
+    assert np.allclose(j["staffed_queues"], j["staffed"]) and np.allclose(j["required_queues"], j["required"])
+    tables = ccnb.data.load(small_sample, month="2026-10")
+    a = actual.agent_intervals(tables, "2026-10-01", "2026-11-01", params)
+    assert a.groupby(["agent_id", "ts"])["staffed"].sum().max() <= 1 + 1e-9
+    staffed_h = c.desks["staffed"].sum() * params.center.interval_minutes / 60
+    assert staffed_h == pytest.approx(a["staffed"].sum() * params.center.interval_minutes / 60)
+    inbound_agents = ("SELECT DISTINCT agent_id FROM interactions WHERE direction = 'inbound' AND agent_id IS NOT NULL "
+                      "AND answer_ts >= TIMESTAMP '2026-10-01'")
+    avail_h = tables.sql(f"SELECT sum(talk_s + hold_s + acw_s + idle_s) / 3600 AS h FROM agent_days WHERE date >= "
+                         f"DATE '2026-10-01' AND agent_id IN ({inbound_agents})")["h"].iloc[0]
+    outbound_h = tables.sql(f"SELECT sum(talk_s + hold_s + acw_s) / 3600 AS h FROM interactions WHERE direction = "
+                            f"'outbound' AND answer_ts >= TIMESTAMP '2026-10-01' AND agent_id IN ({inbound_agents})")["h"].iloc[0]
+    # recorded 0.834: time before an agent's first or after their last contact is not seen (actual's module doc)
+    assert staffed_h <= avail_h - outbound_h
+    assert staffed_h / (avail_h - outbound_h) == pytest.approx(0.834, abs=0.01)
+    # pooling: the voice queues staffed apart would need 70 % more agent-hours than the pooled desk (recorded)
+    voice_q = c.queues[c.queues["desk"] == "voice"]
+    voice_d = c.desks[c.desks["desk"] == "voice"]
+    assert voice_q["required_own"].sum() / voice_d["required"].sum() == pytest.approx(1.70, abs=0.03)
+    sm = actual.summary(c, params).set_index("unit")
+    assert list(sm["level"]) == ["desk", "desk", "queue", "queue", "queue", "queue", "all"]
+    # recorded (per queue, counting each agent wholly in the queue they answered most, vip was short in 98 % of
+    # its half-hours, sales 68 %, the center 46 %)
+    assert sm.loc["all", "under_share"] == pytest.approx(0.189, abs=0.01)
+    assert sm.loc["voice", "under_share"] == pytest.approx(0.251, abs=0.01)
+    assert sm.loc["chat", "under_share"] == pytest.approx(0.110, abs=0.01)
+    assert sm.loc["vip", "under_share"] == pytest.approx(0.059, abs=0.01)
+    model_sl, actual_sl = views.model_check(run)
+    assert actual_sl == pytest.approx(0.824, abs=2e-3)
+    assert abs(model_sl - actual_sl) < 0.03             # recorded 0.807 (0.671 with agents counted per queue)
+    items = dict(views.conclusions(run, params)["items"])
+    assert items["forecast.c_under_worst"]["desk"] == "the voice desk"
+    assert items["forecast.c_under"]["under"] == "19 %"
 
 
 def test_planner_file(run, tmp_path):

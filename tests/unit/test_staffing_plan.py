@@ -105,15 +105,17 @@ def test_what_if_is_monotone_in_target_and_handle_time(params):
 
 def test_staffed_agents_from_work_spans(tiny, params):
     st = staffed_intervals(tiny, "2026-10-01", "2026-11-01", params).set_index(["queue", "ts"])
-    # A1 on 5 Oct: I01 and I02 form one span 09:00 (start of the first contact's interval) to 09:15:00
-    # (I02 ends 09:13:50 + 70 s ACW); available share that day 21000 / 27000 of logged-in time
+    # A1 on 5 Oct: I01 (09:00:10, 300 s with ACW) and I02 (09:10:30, 270 s) form one span 09:00 (start of the
+    # first contact's interval) to 09:15:00 (I02 ends 09:13:50 + 70 s ACW); time away that day 1 - 21000/27000
+    # of the span's 900 s = 200 s, placed in its 330 s of slack: 700 s available
     r = st.loc[("billing", pd.Timestamp("2026-10-05 09:00"))]
-    assert r["present"] == 1
+    assert r["present"] == 1 and r["desk"] == "voice"
     assert r["staffed"] == pytest.approx(900 * (21000 / 27000) / 1800)
-    # A2 on 12 Oct: I10 answered 23:55:25, ends 00:00:25 + 60 s -> the span crosses midnight; no agent_days
-    # row that day, so the planned share 1 - shrinkage (0.68) applies
-    share = 1 - params.staffing.shrinkage
-    assert st.loc[("billing", pd.Timestamp("2026-10-12 23:30")), "staffed"] == pytest.approx(1800 * share / 1800)
-    assert st.loc[("billing", pd.Timestamp("2026-10-13 00:00")), "staffed"] == pytest.approx(85 * share / 1800)
+    # A2 on 12 Oct: I10 answered 23:55:25, ends 00:00:25 + 60 s -> the span crosses midnight: 1800 s + 85 s.
+    # No agent_days row that day: time away = shrinkage x 1885 s, all placed in the 1525 s of slack before
+    # the call (the 85 s after midnight are the call's own)
+    away = params.staffing.shrinkage * 1885
+    assert st.loc[("billing", pd.Timestamp("2026-10-12 23:30")), "staffed"] == pytest.approx((1800 - away) / 1800)
+    assert st.loc[("billing", pd.Timestamp("2026-10-13 00:00")), "staffed"] == pytest.approx(85 / 1800)
     # outbound work (A3's I08) is not inbound staffing
     assert ("sales", pd.Timestamp("2026-10-09 11:00")) not in st.index
