@@ -48,7 +48,7 @@ def spark_engine():
         pytest.fail("Java is present but pyspark is not installed: `make setup` installs the spark extra")
     from ccnb.engine import spark
 
-    eng = engine.get(Settings(name="spark", master="local[2]", shuffle_partitions=2, driver_memory="1g"))
+    eng = engine.get(Settings(name="spark", master="local[2]", shuffle_partitions=2, driver_memory="2g"))
     yield eng
     spark.stop()
 
