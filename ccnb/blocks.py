@@ -39,7 +39,7 @@ def label_html(key: str, lang: str = "en", **fields) -> str:
 
 
 def light_html(value: Any, lang: str = "en", *, short: bool = False) -> str:
-    """``<span class="ccnb-light light-red">✗ below target</span>`` (symbol + word + colour)."""
+    """``<span class="ccnb-light light-red">✗ off target</span>`` (symbol + word + colour)."""
     light = light_of(value)
     word = t(f"common.light_{light}", lang)
     sym = LIGHT_SYMBOLS[light]

@@ -16,7 +16,7 @@ Rules the helpers enforce
   format fields, alert texts. An agent called ``<script>`` shows as that text.
   Labels (trusted, from the catalog) may use ``**bold**``.
 * Traffic lights carry a symbol and a word as well as a colour (✓ on target,
-  ! near target, ✗ below target, – insufficient data), so they read in black-and-white
+  ! near target, ✗ off target, – insufficient data), so they read in black-and-white
   print and for colour-blind readers.
 * Every helper displays its HTML once (with a plain-text fallback for consoles) and
   returns ``None``; the ``*_html`` functions return the markup (for tests and reuse).

@@ -111,7 +111,7 @@ def test_table_formats_units_alignment_and_lights():
     assert html.index(">Status</th>") > html.index(">contacts</th>")    # the light column goes last
     # a light shows symbol + word + colour class (readable without colour)
     assert 'light-green' in html and "✓" in html and "on target" in html
-    assert 'light-red' in html and "✗" in html and "below target" in html
+    assert 'light-red' in html and "✗" in html and "off target" in html
 
 
 def test_table_zh_headers_and_units():
