@@ -82,3 +82,15 @@ def fmt_pct(x: float | None, lang: str = "en", digits: int = 1) -> str:
     if x is None or x != x:
         return "–"
     return f"{100 * x:.{digits}f} %"
+
+
+def queue_name(q: str, params, lang: str = "en") -> str:
+    """Display name of queue ``q``: its ``name_zh`` in Chinese when params give one; else the id made
+    readable ("tech_support" -> "Tech support", "vip" -> "VIP"); an id with capitals is kept as written."""
+    d = params.center.queues.get(q) if params is not None else None
+    if lang == "zh" and d is not None and d.name_zh:
+        return d.name_zh
+    q = str(q)
+    if not q.islower():
+        return q
+    return q.upper() if len(q) <= 3 else q.replace("_", " ").capitalize()

@@ -135,8 +135,9 @@ def queues(tables, month, params, lang: str = "en") -> pd.DataFrame:
     """Queue table: offered, answer rate, service level, ASA, AHT, FCR, CSAT per queue (display names)."""
     q = kpi.compute(tables, month, level="queue", params=params,
                     keys=["answer_rate", "service_level", "asa_s", "aht_s", "fcr", "csat"])
-    names = {n: (d.name_zh if lang == "zh" and d.name_zh else n) for n, d in params.center.queues.items()}
-    q.index = [names.get(i, i) for i in q.index]
+    from ccnb.i18n import queue_name
+
+    q.index = [queue_name(i, params, lang) for i in q.index]
     q.index.name = "queue"
     return q[["offered", "answer_rate", "service_level", "asa_s", "aht_s", "fcr", "csat"]]
 

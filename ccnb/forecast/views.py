@@ -12,19 +12,15 @@ import pandas as pd
 from ccnb.forecast.calendar import day_features
 from ccnb.forecast.monthly import CENTER, MonthRun, accuracy_table, last_month_accuracy, peak_summary
 from ccnb.i18n import fmt_pct, t
+from ccnb.i18n import queue_name as _queue_name
 from ccnb.staffing import actual as _actual
 
 
 def queue_name(q: str, params, lang: str = "en") -> str:
-    """Display name of a queue (``name_zh`` in Chinese), or "Whole center" for the center series."""
+    """Display name of a queue (:func:`ccnb.i18n.queue_name`), or "Whole center" for the center series."""
     if q == CENTER:
         return t("forecast.center_all", lang)
-    d = params.center.queues.get(q)
-    if lang == "zh" and d is not None and d.name_zh:
-        return d.name_zh
-    if not q.islower():
-        return q
-    return q.upper() if len(q) <= 3 else q.replace("_", " ").capitalize()
+    return _queue_name(q, params, lang)
 
 
 def month_label(p: pd.Period, lang: str) -> str:

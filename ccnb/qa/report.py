@@ -26,8 +26,9 @@ def group_label(by: str, value, params, lang: str = "en") -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "–"
     if by == "queue":
-        q = params.center.queues.get(value)
-        return (q.name_zh or value) if (q is not None and lang == "zh") else str(value)
+        from ccnb.i18n import queue_name
+
+        return queue_name(value, params, lang)
     key = f"qa.{by}.{value}"
     from ccnb.i18n import catalog
 
