@@ -9,6 +9,7 @@ Text may carry ``str.format`` fields: ``t("overview.alert_below", kpi=..., value
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -86,11 +87,11 @@ def fmt_pct(x: float | None, lang: str = "en", digits: int = 1) -> str:
 
 def queue_name(q: str, params, lang: str = "en") -> str:
     """Display name of queue ``q``: its ``name_zh`` in Chinese when params give one; else the id made
-    readable ("tech_support" -> "Tech support", "vip" -> "VIP"); an id with capitals is kept as written."""
+    readable ("tech_support" -> "Tech support", "vip" -> "VIP"); anything else is kept as written."""
     d = params.center.queues.get(q) if params is not None else None
     if lang == "zh" and d is not None and d.name_zh:
         return d.name_zh
     q = str(q)
-    if not q.islower():
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", q):  # not a plain id: shown exactly as the center wrote it
         return q
     return q.upper() if len(q) <= 3 else q.replace("_", " ").capitalize()
