@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, metavar="DIR", help=f"output folder (default: {_short(config.SAMPLE_DIR)})")
     s.add_argument("--seed", type=int, metavar="N", help=f"random seed (default: {config.SAMPLE_SEED})")
     s.add_argument("--months", metavar="RANGE", help="months to generate, e.g. 2025-07..2026-10")
-    s.add_argument("--contacts", type=int, metavar="N", help="approximate contacts per month")
+    s.add_argument("--contacts", type=int, metavar="N", help="approximate contacts over all the months (e.g. 30000000: three 10M months; default: the natural center, ~150,000 a month)")
     s.add_argument("--fill", action="store_true",
                    help="only write what is missing (completes the committed sample slice; used by setup)")
 

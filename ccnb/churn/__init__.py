@@ -12,7 +12,8 @@ Public API (analysts call it; names are stable):
   gains, calibration and the odds-ratio table.
 
 Modules: ``features`` (SQL), ``rules``, ``model`` (statsmodels logit), ``metrics``,
-``validate`` (cutoffs, training, out-of-time test), ``score`` (scores, bands, reasons),
+``stream`` (feature rows in batches, the sampled training rows), ``validate`` (cutoffs,
+training, out-of-time test), ``score`` (scores, bands, reasons),
 ``export`` (masking, outreach CSV/Excel), ``report`` (tables for the manager report).
 """
 from __future__ import annotations
@@ -25,6 +26,9 @@ import pandas as pd
 from ccnb.churn import features as _features
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: Frames larger than this (bytes, pandas' deep memory usage) are not kept in the cache: one
+#: cutoff of a 10M-contact month is ~1.5 GB.
+CACHE_MAX_BYTES = 128 * 2**20
 
 
 def _params(params):
@@ -42,22 +46,35 @@ def _key(cutoff: pd.Timestamp, params) -> str:
         k.fcr_window_days, k.long_wait_s], sort_keys=True)
 
 
-def features(tables, cutoff, params=None) -> pd.DataFrame:
-    """Per-customer features as of ``cutoff`` (an instant, a date, or a month ``Period``: its end).
-
-    Only data strictly before ``cutoff`` is used. Computed in the engine; results are cached
-    per ``tables`` object, cutoff and feature parameters (a copy is returned).
-    """
-    params = _params(params)
-    cutoff = _features.to_cutoff(cutoff)
-    key = _key(cutoff, params)
+def _cached(tables, key, make):
+    """``make()``, remembered per ``tables`` object under ``key``; a DataFrame only when it is at most
+    ``CACHE_MAX_BYTES`` (and a copy is returned, so that callers may change it)."""
     try:
         store = _CACHE.setdefault(tables, {})
     except TypeError:  # not weak-referenceable: no cache
         store = {}
-    if key not in store:
-        store[key] = _features.compute(tables, cutoff, params.churn, params.kpi)
-    return store[key].copy()
+    if key in store:
+        v = store[key]
+    else:
+        v = make()
+        if not isinstance(v, pd.DataFrame) or v.memory_usage(deep=True).sum() <= CACHE_MAX_BYTES:
+            store[key] = v
+        else:
+            return v
+    return v.copy() if isinstance(v, pd.DataFrame) else v
+
+
+def features(tables, cutoff, params=None) -> pd.DataFrame:
+    """Per-customer features as of ``cutoff`` (an instant, a date, or a month ``Period``: its end).
+
+    Only data strictly before ``cutoff`` is used. Computed in the engine; results up to
+    ``CACHE_MAX_BYTES`` are cached per ``tables`` object, cutoff and feature parameters (a copy
+    is returned).
+    """
+    params = _params(params)
+    cutoff = _features.to_cutoff(cutoff)
+    return _cached(tables, ("features", _key(cutoff, params)),
+                   lambda: _features.compute(tables, cutoff, params.churn, params.kpi))
 
 
 def labels(tables, cutoff, params=None) -> pd.DataFrame:
@@ -69,17 +86,16 @@ def labels(tables, cutoff, params=None) -> pd.DataFrame:
     params = _params(params)
     cutoff = _features.to_cutoff(cutoff)
     n = int(params.churn.label_days)
-    end = getattr(tables, "end", None)
-    if end is not None and cutoff + pd.Timedelta(days=n) > end:
-        raise ValueError(f"the {n}-day label after {cutoff:%Y-%m-%d} is not fully observed as of {end:%Y-%m-%d}")
+    check_label(tables, cutoff, n)
     D = f"DATE '{cutoff:%Y-%m-%d}'"
     return tables.sql(f"""
-        SELECT customer_id, coalesce(churn_date < {D} + INTERVAL {n} DAY, false) AS churned
+        SELECT customer_id, {_features.label_sql(cutoff, n)}
         FROM customers
         WHERE signup_date < {D} AND (churn_date IS NULL OR churn_date >= {D})
         ORDER BY customer_id""")
 
 
+from ccnb.churn.stream import check_label  # noqa: E402
 from ccnb.churn.score import flags, scores  # noqa: E402
 from ccnb.churn.validate import Validation, validate  # noqa: E402
 

@@ -131,55 +131,75 @@ def write_csv(table: pd.DataFrame, path: Path, lang: str = "en") -> Path:
     return exports.write_csv(df.rename(columns=head), path)
 
 
+#: Rows a worksheet holds (Excel's limit), the header row included.
+EXCEL_MAX_ROWS = 1_048_576
+
+
 def write_xlsx(table: pd.DataFrame, path: Path, lang: str = "en", about: str = "") -> Path:
-    """An Excel workbook: the list (header, formats, frozen header, filters) and an "About" sheet."""
+    """An Excel workbook: the list (header, formats, frozen header, filters) and an "About" sheet.
+
+    Written in openpyxl's write-only mode (rows streamed to the file: memory does not grow with
+    the list). A list longer than Excel's limit keeps its first ``EXCEL_MAX_ROWS - 1`` rows (the
+    highest risk) and the About sheet says so; the CSV has every row.
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = t("churn.export.sheet", lang)[:31]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(t("churn.export.sheet", lang)[:31])
     head = headers(lang)
     cols = list(table.columns)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDE6F0")
-    for j, c in enumerate(cols, start=1):
-        cell = ws.cell(row=1, column=j, value=head.get(c, c))
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    n = min(len(table), EXCEL_MAX_ROWS - 1)
+    widths = {"reasons": 80, "reason_codes": 40, "email": 28, "last_contact": 17}
+    for j, c in enumerate(cols, start=1):  # column widths, frozen header, filter: before any row
+        ws.column_dimensions[get_column_letter(j)].width = widths.get(c, max(10, min(24, len(head.get(c, c)) + 2)))
+    ws.freeze_panes = "A2"
+    if n:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{n + 1}"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE6F0")
+    top = Alignment(wrap_text=True, vertical="top")
+    header = []
+    for c in cols:
+        cell = WriteOnlyCell(ws, value=head.get(c, c))
+        cell.font, cell.fill, cell.alignment = bold, fill, top
+        header.append(cell)
+    ws.append(header)
+    formats = {"score": "0.0%", "last_contact": "yyyy-mm-dd hh:mm", "value": "#,##0.00"}
     yes, no = t("report.yes_word", lang), t("report.no_word", lang)
-    for i, row in enumerate(table.itertuples(index=False, name=None), start=2):
-        for j, (c, v) in enumerate(zip(cols, row), start=1):
+    for row in table.iloc[:n].itertuples(index=False, name=None):
+        out = []
+        for c, v in zip(cols, row):
             if v is None or v is pd.NA or (isinstance(v, float) and v != v) or v is pd.NaT:
                 v = None
             elif c == "priority":
                 v = yes if v else no
             elif isinstance(v, pd.Timestamp):
                 v = v.to_pydatetime()
-            cell = ws.cell(row=i, column=j, value=v)
-            if isinstance(v, str):
-                cell.data_type = "s"  # never a formula
-            if c == "score":
-                cell.number_format = "0.0%"
-            elif c == "last_contact":
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif c == "value":
-                cell.number_format = "#,##0.00"
-    widths = {"reasons": 80, "reason_codes": 40, "email": 28, "last_contact": 17}
-    for j, c in enumerate(cols, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = widths.get(c, max(10, min(24, len(head.get(c, c)) + 2)))
-    ws.freeze_panes = "A2"
-    if len(table):
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(table) + 1}"
+            if isinstance(v, str) or c in formats:
+                cell = WriteOnlyCell(ws, value=v)
+                if isinstance(v, str):
+                    cell.data_type = "s"  # never a formula
+                if c in formats:
+                    cell.number_format = formats[c]
+                v = cell
+            out.append(v)
+        ws.append(out)
     info = wb.create_sheet(t("churn.export.about_sheet", lang)[:31])
-    info["A1"] = about
-    info["A1"].alignment = Alignment(wrap_text=True, vertical="top")
     info.column_dimensions["A"].width = 100
+    if n < len(table):
+        about += "\n\n" + t("churn.export.cut", lang, n=f"{n:,d}", total=f"{len(table):,d}")
+    note = WriteOnlyCell(info, value=about)
+    note.alignment = top
+    info.append([note])
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.xlsx")
-    wb.save(tmp)
-    os.replace(tmp, path)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

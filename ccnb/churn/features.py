@@ -116,14 +116,22 @@ def _ts(t: pd.Timestamp) -> str:
     return f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S}'"
 
 
-def feature_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
-                high_effort_max: int, population: str = "contacted") -> str:
-    """The SELECT computing :func:`features` (DuckDB SQL over the contract's views)."""
+def _ctes(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
+          high_effort_max: int, population: str = "contacted", only: str | None = None,
+          part: tuple[int, int] | None = None, churn_date: bool = False) -> str:
+    """``WITH pop AS (...), ..., f AS (...)``: ``f`` has one row per customer of the population with
+    every feature but the RFM scores. ``only`` (a subquery of ``customer_id`` s) and ``part =
+    (i, p)`` (customers with ``hash(customer_id) % p = i``) restrict every source to some
+    customers: a customer's features come from that customer's rows alone, so their rows of
+    ``f`` do not change. ``churn_date``: ``f`` carries ``_churn_date`` for the label."""
     C = _ts(cutoff)
     D = f"CAST({C} AS DATE)"
     ws = sorted({int(w) for w in windows})
     W = ws[-1]
     F = int(fcr_window_days)
+    sub = f" AND customer_id IN ({only})" if only else ""
+    if part is not None:
+        sub += f" AND hash(customer_id) % {int(part[1])} = {int(part[0])}"
 
     def inw(w: int, col: str = "arrival_ts") -> str:
         return f"{col} >= {C} - INTERVAL {w} DAY"
@@ -160,9 +168,9 @@ def feature_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wai
             f"OR coalesce(k.complaints_open, 0) > 0)")
     return f"""
 WITH pop AS (
-    SELECT customer_id, segment, value, signup_date
+    SELECT customer_id, segment, value, signup_date, churn_date
     FROM customers
-    WHERE signup_date < {D} AND (churn_date IS NULL OR churn_date >= {D})
+    WHERE signup_date < {D} AND (churn_date IS NULL OR churn_date >= {D}){sub}
 ),
 ib AS (  -- inbound contacts of known customers; the lag sees FCR-window days before the longest window
     SELECT contact_id, customer_id, arrival_ts, answer_ts, agent_id, abandoned, transferred, resolved, wait_s,
@@ -170,7 +178,7 @@ ib AS (  -- inbound contacts of known customers; the lag sees FCR-window days be
                                  ORDER BY arrival_ts, contact_id) AS prev_ts
     FROM interactions
     WHERE direction = 'inbound' AND customer_id IS NOT NULL
-      AND arrival_ts >= {C} - INTERVAL {W + F} DAY AND arrival_ts < {C}
+      AND arrival_ts >= {C} - INTERVAL {W + F} DAY AND arrival_ts < {C}{sub}
 ),
 ct AS (
     SELECT ib.customer_id, ib.arrival_ts, ib.abandoned, ib.transferred, ib.resolved,
@@ -189,13 +197,13 @@ a AS (
 last AS (
     SELECT customer_id, max(arrival_ts) AS last_contact_ts
     FROM interactions
-    WHERE direction = 'inbound' AND customer_id IS NOT NULL AND arrival_ts < {C}
+    WHERE direction = 'inbound' AND customer_id IS NOT NULL AND arrival_ts < {C}{sub}
     GROUP BY customer_id
 ),
 kc AS (
     SELECT customer_id, opened_ts, resolved_ts,
            (resolved_ts IS NOT NULL AND resolved_ts < {C}) AS resolved_before
-    FROM complaints WHERE opened_ts < {C}
+    FROM complaints WHERE opened_ts < {C}{sub}
 ),
 k AS (
     SELECT customer_id,
@@ -211,43 +219,135 @@ f AS (
            epoch({C} - l.last_contact_ts) / 86400.0 AS days_since_contact,
            {cols},
            coalesce(k.complaints_open, 0) AS complaints_open,
-           k.open_complaint_days
+           k.open_complaint_days{", p.churn_date AS _churn_date" if churn_date else ""}
     FROM pop p
     LEFT JOIN a ON a.customer_id = p.customer_id
     LEFT JOIN k ON k.customer_id = p.customer_id
     LEFT JOIN last l ON l.customer_id = p.customer_id
     WHERE {keep}
-),
-r AS (
-    SELECT *,
+)"""
+
+
+def _ranks(W: int) -> str:
+    """RFM thirds over the rows of ``f``, on a narrow projection (the windows sort 4 columns, not every feature)."""
+    return f"""SELECT customer_id,
        1 + CAST(cume_dist() OVER (ORDER BY days_since_contact DESC NULLS FIRST) > 1/3 AS INT)
          + CAST(cume_dist() OVER (ORDER BY days_since_contact DESC NULLS FIRST) > 2/3 AS INT) AS r_score,
        1 + CAST(cume_dist() OVER (ORDER BY contacts_{W}d) > 1/3 AS INT)
          + CAST(cume_dist() OVER (ORDER BY contacts_{W}d) > 2/3 AS INT) AS f_score,
        CASE WHEN value IS NOT NULL THEN
          1 + CAST(cume_dist() OVER (PARTITION BY value IS NULL ORDER BY value) > 1/3 AS INT)
-           + CAST(cume_dist() OVER (PARTITION BY value IS NULL ORDER BY value) > 2/3 AS INT) END AS m_score
-    FROM f
-)
-SELECT *,
-       'R' || r_score || 'F' || f_score || 'M' || coalesce(CAST(m_score AS VARCHAR), '-') AS rfm,
-       CASE coalesce(m_score, CAST(floor((r_score + f_score) / 2.0 + 0.5) AS INT))
-            WHEN 3 THEN 'high' WHEN 2 THEN 'medium' ELSE 'low' END AS value_tier
-FROM r
-ORDER BY customer_id
+           + CAST(cume_dist() OVER (PARTITION BY value IS NULL ORDER BY value) > 2/3 AS INT) END AS m_score,
+       row_number() OVER (ORDER BY customer_id) - 1 AS _row
+    FROM (SELECT customer_id, days_since_contact, contacts_{W}d, value FROM f)"""
+
+
+def label_sql(cutoff: pd.Timestamp, days: int, churn_date: str = "churn_date") -> str:
+    """The label, one definition: ``churned`` (bool) = the customer left within ``days`` days after the
+    cutoff (``churn_date`` before cutoff date + ``days``; no churn date: false)."""
+    D = f"CAST({_ts(cutoff)} AS DATE)"
+    return f"coalesce({churn_date} < {D} + INTERVAL {int(days)} DAY, false) AS churned"
+
+
+def _select(cutoff: pd.Timestamp, label_days: int | None, row: bool) -> str:
+    """The output columns over ``f JOIN rk``: the features, RFM, ``value_tier`` (and ``_row``, ``churned``)."""
+    churned = f",\n       {label_sql(cutoff, label_days, 'f._churn_date')}" if label_days is not None else ""
+    return f"""SELECT f.*{" EXCLUDE (_churn_date)" if label_days is not None else ""},
+       rk.r_score, rk.f_score, rk.m_score{", rk._row" if row else ""},
+       'R' || rk.r_score || 'F' || rk.f_score || 'M' || coalesce(CAST(rk.m_score AS VARCHAR), '-') AS rfm,
+       CASE coalesce(rk.m_score, CAST(floor((rk.r_score + rk.f_score) / 2.0 + 0.5) AS INT))
+            WHEN 3 THEN 'high' WHEN 2 THEN 'medium' ELSE 'low' END AS value_tier{churned}"""
+
+
+def feature_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
+                high_effort_max: int, population: str = "contacted") -> str:
+    """The SELECT computing :func:`features` in one statement, rows in ``customer_id`` order (DuckDB SQL
+    over the contract's views): the definition. For millions of customers :func:`rank_sql` and
+    :func:`batch_sql` compute the same rows in parts (:mod:`ccnb.churn.stream`)."""
+    W = max(int(w) for w in windows)
+    return (_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s,
+                  low_csat_max=low_csat_max, high_effort_max=high_effort_max, population=population)
+            + f",\nrk AS (\n    {_ranks(W)}\n)\n{_select(cutoff, None, False)}\n"
+            "FROM f JOIN rk ON rk.customer_id = f.customer_id\nORDER BY f.customer_id\n")
+
+
+def rank_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
+             high_effort_max: int, population: str = "contacted", sample: int | None = None, seed: int = 0) -> str:
+    """``customer_id``, ``r_score``, ``f_score``, ``m_score`` (RFM thirds of the whole population)
+    and ``_row`` (0-based position in ``customer_id`` order), one row per customer of the population.
+
+    ``sample``: only the ``sample`` customers with the smallest
+    ``md5("<seed>:<cutoff date>:<customer_id>")`` (a seeded uniform random subset, ranked
+    within the whole population all the same). Only the columns the ranks and the population
+    need are computed (DuckDB drops the other aggregates).
+    """
+    W = max(int(w) for w in windows)
+    q = (_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s, low_csat_max=low_csat_max,
+               high_effort_max=high_effort_max, population=population)
+         + f",\nrk AS (\n    {_ranks(W)}\n)\nSELECT * FROM rk")
+    if sample is not None:
+        q += (f"\nORDER BY md5_number('{int(seed)}:{cutoff:%Y-%m-%d}:' || customer_id), customer_id "
+              f"LIMIT {int(sample)}")
+    return q + "\n"
+
+
+def batch_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
+              high_effort_max: int, population: str = "contacted", ranks: str, sampled: bool = False,
+              part: tuple[int, int] | None = None, label_days: int | None = None) -> str:
+    """The rows of :func:`feature_sql` for the customers of the table ``ranks`` (made by :func:`rank_sql`),
+    unsorted, with ``_row``. ``sampled``: ``ranks`` holds a sample, and only its customers' rows
+    are read; ``part = (i, p)``: only customers with ``hash(customer_id) % p = i`` (a hash, not a
+    join, so that a part costs no memory to select). ``label_days`` adds ``churned`` (bool): the
+    customer left within that many days after the cutoff (as :func:`ccnb.churn.labels`)."""
+    return (_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s,
+                  low_csat_max=low_csat_max, high_effort_max=high_effort_max, population=population,
+                  only=f"SELECT customer_id FROM {ranks}" if sampled else None, part=part,
+                  churn_date=label_days is not None)
+            + f"\n{_select(cutoff, label_days, True)}\nFROM f JOIN {ranks} rk ON rk.customer_id = f.customer_id\n")
+
+
+def population_sql(cutoff: pd.Timestamp, windows, population: str = "contacted") -> str:
+    """``SELECT count(*)`` of the customers :func:`feature_sql` returns, without computing their features.
+
+    Same population: active at the cutoff and (``contacted``) with an inbound contact or a
+    complaint opened in the longest window, or a complaint open at the cutoff.
+    """
+    C = _ts(cutoff)
+    D = f"CAST({C} AS DATE)"
+    W = max(int(w) for w in windows)
+    active = f"signup_date < {D} AND (churn_date IS NULL OR churn_date >= {D})"
+    if population == "active":
+        return f"SELECT count(*) AS n FROM customers WHERE {active}"
+    return f"""
+SELECT count(*) AS n FROM customers p
+WHERE {active} AND (
+    p.customer_id IN (SELECT customer_id FROM interactions
+                      WHERE direction = 'inbound' AND customer_id IS NOT NULL
+                        AND arrival_ts >= {C} - INTERVAL {W} DAY AND arrival_ts < {C})
+    OR p.customer_id IN (SELECT customer_id FROM complaints
+                         WHERE customer_id IS NOT NULL AND opened_ts < {C} AND (opened_ts >= {C} - INTERVAL {W} DAY
+                                                    OR resolved_ts IS NULL OR resolved_ts >= {C})))
 """
 
 
-def compute(tables, cutoff, cp, kp) -> pd.DataFrame:
-    """Features with ``cp`` = ``params.churn`` and ``kp`` = ``params.kpi`` (see module docstring)."""
-    cutoff = to_cutoff(cutoff)
+def check_cutoff(tables, cutoff: pd.Timestamp) -> None:
+    """A ``ValueError`` when ``cutoff`` lies after what ``tables`` shows (its month's end)."""
     end = getattr(tables, "end", None)
     if end is not None and cutoff > end:
         raise ValueError(f"cutoff {cutoff:%Y-%m-%d %H:%M} is after what the data shows (as of {end:%Y-%m-%d}); "
                          "load the data for a later month")
-    q = feature_sql(cutoff, cp.lookback_days, fcr_window_days=kp.fcr_window_days, long_wait_s=kp.long_wait_s,
-                    low_csat_max=cp.low_csat_max, high_effort_max=cp.high_effort_max, population=cp.population)
-    df = tables.sql(q)
+
+
+def sql_for(kind: str, cutoff: pd.Timestamp, cp, kp, **kw) -> str:
+    """``feature_sql`` / ``rank_sql`` / ``batch_sql`` (``kind``) with ``cp`` = ``params.churn``, ``kp`` = ``params.kpi``."""
+    f = {"features": feature_sql, "rank": rank_sql, "batch": batch_sql}[kind]
+    return f(cutoff, cp.lookback_days, fcr_window_days=kp.fcr_window_days, long_wait_s=kp.long_wait_s,
+             low_csat_max=cp.low_csat_max, high_effort_max=cp.high_effort_max, population=cp.population, **kw)
+
+
+def typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Column types of :func:`features` (in place): counts ``int64``, ``m_score`` ``Int64``, days,
+    scores and money ``float64``, texts ``string``."""
     ints = [c for c in df.columns if kind_or_none(c) == "count"] + ["tenure_days", "r_score", "f_score"]
     for c in ints:
         df[c] = df[c].astype("int64")
@@ -255,10 +355,20 @@ def compute(tables, cutoff, cp, kp) -> pd.DataFrame:
     for c in df.columns:
         if kind_or_none(c) in ("days", "score", "money") and c not in ints + ["m_score"]:
             df[c] = df[c].astype("float64")
-    df["segment"] = df["segment"].astype("string")
-    for c in ("customer_id", "rfm", "value_tier"):
+    for c in ("customer_id", "segment", "rfm", "value_tier"):
         df[c] = df[c].astype("string")
-    return df.reset_index(drop=True)
+    return df
+
+
+def compute(tables, cutoff, cp, kp) -> pd.DataFrame:
+    """Features with ``cp`` = ``params.churn`` and ``kp`` = ``params.kpi`` (see module docstring).
+
+    Fetched in batches (:func:`ccnb.churn.stream.batches`) and put in ``customer_id`` order here.
+    """
+    from ccnb.churn import stream
+
+    cutoff = to_cutoff(cutoff)
+    return stream.ordered(list(stream.batches(tables, cutoff, cp, kp)))
 
 
 def kind_or_none(name: str) -> str | None:

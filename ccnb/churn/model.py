@@ -67,8 +67,14 @@ class Model:
         return _design(feats, self.features, self.cap, self.fill, self.segments)[self.columns]
 
     def linear(self, feats: pd.DataFrame) -> np.ndarray:
+        """``b0 + b.x`` per row (log-odds), summed column by column in a fixed order: each row's value
+        depends on that row alone, not on how many rows come with it (a matrix product's blocking
+        would change the last bits with the batch, and so ties in rankings)."""
         X = self.design(feats).to_numpy(dtype="float64")
-        return self.coef["const"] + X @ self.coef[self.columns].to_numpy(dtype="float64")
+        out = np.full(len(X), float(self.coef["const"]))
+        for j, b in enumerate(self.coef[self.columns].to_numpy(dtype="float64")):
+            out += X[:, j] * b
+        return out
 
     def predict(self, feats: pd.DataFrame) -> np.ndarray:
         """Churn probability within the label horizon, per row of ``feats``."""

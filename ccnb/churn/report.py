@@ -176,6 +176,12 @@ def validation_fields(v, params, lang: str = "en") -> dict:
             "days": params.churn.label_days}
 
 
+def sample_fields(v, lang: str = "en") -> dict:
+    """Fields of ``churn.train_sampled``: share, rows used and rows before sampling (when ``v.train_sampled``)."""
+    share = v.train_rows / v.train_population if v.train_population else float("nan")
+    return {"share": _pct(share, lang), "rows": f"{v.train_rows:,d}", "population": f"{v.train_population:,d}"}
+
+
 def validation_table(v, params, lang: str = "en") -> pd.DataFrame:
     """Model vs rules alone on the held-out months."""
     m = v.metrics

@@ -1,8 +1,10 @@
 """Risk scores, bands and reasons for every customer as of a cutoff; the flagged ones.
 
 ``scores(tables, cutoff, params, lang)`` trains the model on the latest cutoffs whose
-labels are fully observed by ``cutoff`` (:func:`ccnb.churn.validate.training_cutoffs`),
-scores every customer of :func:`ccnb.churn.features`, and adds:
+labels are fully observed by ``cutoff`` (:func:`ccnb.churn.validate.training_cutoffs`; at
+most ``churn.train_rows_max`` seeded random customers per cutoff, :mod:`ccnb.churn.stream`),
+scores every customer of :func:`ccnb.churn.features` one batch at a time, keeps their
+``KEEP`` columns (id, segment, value, value tier, RFM, tenure, last contact) and adds:
 
 ``score``
     probability (0-1) of churning within ``churn.label_days`` days after the cutoff;
@@ -22,7 +24,9 @@ scores every customer of :func:`ccnb.churn.features`, and adds:
     1 = highest score (ties in a seeded random order); ``priority``: among the
     flagged, within the outreach capacity ``churn.outreach_capacity``.
 
-``flags(...)`` keeps the flagged rows, highest score first.
+``flags(...)`` keeps the flagged rows, highest score first. ``attrs``: ``cutoff``,
+``train_cutoffs``, ``short_history``, ``method``, ``train_rows`` (training rows used) and
+``train_population`` (before sampling).
 """
 from __future__ import annotations
 
@@ -75,18 +79,18 @@ def default_cutoff(tables) -> pd.Timestamp:
     return data_span(tables)[1]
 
 
-def scores(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
-    """Every scored customer with score, band, rules, reasons (see the module docstring)."""
-    from ccnb.churn import _params, features
-    from ccnb.churn.validate import fit_model, frame, history_days, training_cutoffs
+#: Feature columns kept beside the scores (what the report, its examples and the outreach list
+#: show); the others are dropped, so that every customer's scores fit in memory at any scale
+#: (join :func:`ccnb.churn.features` on ``customer_id`` for them).
+KEEP = ("customer_id", "segment", "value", "value_tier", "rfm", "tenure_days", "last_contact_ts",
+        "days_since_contact")
 
-    params = _params(params)
-    cp = params.churn
-    cutoff = default_cutoff(tables) if cutoff is None else to_cutoff(cutoff)
-    feats = features(tables, cutoff, params)
-    train_at, short = training_cutoffs(tables, params, cutoff)
-    mdl = fit_model(frame(tables, train_at, params), params, history_days(tables, train_at))
-    out = feats.copy()
+
+def score_batch(feats: pd.DataFrame, mdl, cp, lang: str = "en") -> pd.DataFrame:
+    """``KEEP`` columns (and ``_row`` if present) of a batch of feature rows with ``score``, ``band``,
+    ``n_rules``, ``flagged``, ``rules``, ``reason_codes`` and ``reasons`` (each row on its own: a
+    batch gives the same rows as the whole population)."""
+    out = feats[[c for c in (*KEEP, "_row") if c in feats.columns]].copy()
     out["score"] = mdl.predict(feats) if len(feats) else np.array([], dtype="float64")
     out["band"] = band_of(out["score"], cp.bands)
     fired = _rules.fired(feats, cp.rules)
@@ -127,12 +131,33 @@ def scores(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
     out["rules"] = pd.array(rules_txt, dtype="string")
     out["reason_codes"] = pd.array(codes_txt, dtype="string")
     out["reasons"] = pd.array(reasons_txt, dtype="string")
+    return out
+
+
+def scores(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
+    """Every scored customer with score, band, rules, reasons (see the module docstring)."""
+    from ccnb.churn import _params, stream
+    from ccnb.churn.features import check_cutoff
+    from ccnb.churn.validate import fit_model, history_days, training_cutoffs
+
+    params = _params(params)
+    cp = params.churn
+    cutoff = default_cutoff(tables) if cutoff is None else to_cutoff(cutoff)
+    check_cutoff(tables, cutoff)
+    train_at, short = training_cutoffs(tables, params, cutoff)
+    train = stream.training_frame(tables, train_at, params)
+    mdl = fit_model(train, params, history_days(tables, train_at))
+    used = dict(train.attrs)
+    del train
+    out = stream.ordered([score_batch(b, mdl, cp, lang) for b in stream.batches(tables, cutoff, cp, params.kpi)])
+    stream.remember_population(tables, cutoff, params, len(out))
     rank = np.empty(len(out), dtype="int64")
     rank[M.order(out["score"].to_numpy(), cp.seed)] = np.arange(1, len(out) + 1)
     out["rank"] = rank
     frank = out["rank"].where(out["flagged"]).rank(method="first")
     out["priority"] = (frank <= cp.outreach_capacity).fillna(False).astype(bool)
-    out.attrs.update(cutoff=cutoff, train_cutoffs=list(train_at), short_history=short, method=mdl.method)
+    out.attrs.update(cutoff=cutoff, train_cutoffs=list(train_at), short_history=short, method=mdl.method,
+                     train_rows=used["rows"], train_population=used["population"])
     return out.sort_values("rank", ignore_index=True)
 
 

@@ -12,6 +12,11 @@ the first held-out cutoff, so no training label overlaps the test period. The ru
 are scored as the number of rules fired, turned into a probability by the churn rate per
 number fired on the same training cutoffs (for the Brier score). Both are compared at the
 outreach capacity ``k = churn.outreach_capacity`` per cutoff.
+
+Memory: the training rows are capped by ``churn.train_rows_max`` per cutoff (a seeded
+uniform random sample of customers, :mod:`ccnb.churn.stream`; ``Validation.train_rows`` says
+how many were used); the held-out cutoffs are scored in batches and only the per-row scores
+and labels are kept, so every held-out customer counts in the metrics.
 """
 from __future__ import annotations
 
@@ -94,19 +99,30 @@ def training_cutoffs(tables, params, cutoff: pd.Timestamp) -> tuple[list[pd.Time
     return train, short
 
 
-def frame(tables, cutoffs, params) -> pd.DataFrame:
-    """Stacked features with ``cutoff`` and the label ``churned`` (bool) for each cutoff."""
-    from ccnb.churn import features, labels
+def evaluate(tables, cutoffs, params, mdl: _model.Model, rates: pd.Series) -> pd.DataFrame:
+    """Every customer of each held-out cutoff scored by the model and the rules, one batch at a time.
 
-    parts = []
+    Columns: ``cutoff``, ``churned`` (bool), ``score`` (model probability), ``rules_fired``
+    (count), ``rules_score`` (the training churn rate at that count); rows in ``cutoffs``
+    order, then ``customer_id`` order (as :func:`ccnb.churn.features`). Only these columns
+    are kept, never the features of the whole population.
+    """
+    from ccnb.churn import stream
+
+    cp = params.churn
+    out = []
     for c in cutoffs:
-        f = features(tables, c, params)
-        lab = labels(tables, c, params)
-        f = f.merge(lab, on="customer_id", how="left", validate="one_to_one")
-        f["churned"] = f["churned"].fillna(False).astype(bool)
-        f.insert(0, "cutoff", c)
-        parts.append(f)
-    return pd.concat(parts, ignore_index=True)
+        stream.check_label(tables, c, cp.label_days)
+        parts = []
+        for b in stream.batches(tables, c, cp, params.kpi, label_days=cp.label_days):
+            n_fired, r_prob = rule_probability(b, rates, params)
+            parts.append(pd.DataFrame({"_row": b["_row"].to_numpy(), "churned": b["churned"].to_numpy(dtype=bool),
+                                       "score": mdl.predict(b), "rules_fired": n_fired, "rules_score": r_prob}))
+        part = stream.ordered(parts)
+        stream.remember_population(tables, c, params, len(part))
+        part.insert(0, "cutoff", c)
+        out.append(part)
+    return pd.concat(out, ignore_index=True)
 
 
 def model_features(params, history_days: float | None = None) -> list[str]:
@@ -168,6 +184,13 @@ class Validation:
     model: _model.Model
     scored: pd.DataFrame = field(repr=False)  # cutoff, churned, score, rules_fired, rules_score
     capacity_share: float = float("nan")       # k / customers per held-out cutoff
+    train_rows: int = 0                        # training rows the model learned from (after churn.train_rows_max)
+    train_population: int = 0                  # training rows before sampling (customers summed over cutoffs)
+
+    @property
+    def train_sampled(self) -> bool:
+        """The model learned from a seeded random share of the training customers (``churn.train_rows_max``)."""
+        return self.train_rows < self.train_population
 
     @property
     def beats_rules(self) -> bool:
@@ -183,21 +206,25 @@ class Validation:
 def validate(tables, params=None) -> Validation:
     """Train on earlier cutoffs, test on the latest fully observed ones (see the module docstring)."""
     from ccnb.churn import _params
+    from ccnb.churn.stream import training_frame
 
     params = _params(params)
     cp = params.churn
     p = plan(tables, params)
-    train = frame(tables, p.train, params)
+    train = training_frame(tables, p.train, params)
     mdl = fit_model(train, params, history_days(tables, p.train))
     rates = rule_rates(train, params)
-    test = frame(tables, p.validate, params)
-    score = mdl.predict(test)
-    n_fired, r_prob = rule_probability(test, rates, params)
-    y = test["churned"].to_numpy()
+    used = dict(train.attrs)
+    del train
+    scored = evaluate(tables, p.validate, params, mdl, rates)
+    score = scored["score"].to_numpy()
+    n_fired = scored["rules_fired"].to_numpy()
+    r_prob = scored["rules_score"].to_numpy()
+    y = scored["churned"].to_numpy()
     k = int(cp.outreach_capacity)
     rows = []
     for i, c in enumerate(p.validate):
-        m = (test["cutoff"] == c).to_numpy()
+        m = (scored["cutoff"] == c).to_numpy()
         yc = y[m]
         nf = int((n_fired[m] > 0).sum())
         for method, s in (("model", score[m]), ("rules", n_fired[m].astype(float))):
@@ -224,8 +251,7 @@ def validate(tables, params=None) -> Validation:
                        M.gains(y, n_fired.astype(float), cp.seed).assign(method="rules")], ignore_index=True)
     cal = pd.concat([M.calibration(y, score).assign(method="model"),
                      M.calibration(y, r_prob).assign(method="rules")], ignore_index=True)
-    scored = pd.DataFrame({"cutoff": test["cutoff"], "churned": y, "score": score, "rules_fired": n_fired,
-                           "rules_score": r_prob})
     share = k / (len(y) / len(p.validate)) if len(y) else float("nan")
     return Validation(metrics=met, per_cutoff=per, gains=gains, calibration=cal, odds_ratios=mdl.odds_ratios(),
-                      plan=p, model=mdl, scored=scored, capacity_share=share)
+                      plan=p, model=mdl, scored=scored, capacity_share=share, train_rows=used["rows"],
+                      train_population=used["population"])

@@ -87,12 +87,15 @@ class ChurnBands(_Section):
 
 
 class Churn(_Section):
-    seed: int = Field(0, description="Seed for tie-breaking in rankings.")
+    seed: int = Field(0, description="Seed for tie-breaking in rankings and for the training sample.")
     lookback_days: list[int] = Field(default_factory=lambda: [30, 90], min_length=1,
                                      description="Feature windows before the cutoff, days.")
     label_days: int = Field(30, ge=7, le=365, description="Label: churned within this many days after the cutoff.")
     train_cutoffs: int = Field(6, ge=1, le=36, description="Month-end cutoffs the model is trained on.")
     validate_cutoffs: int = Field(2, ge=1, le=12, description="Latest fully observed cutoffs held out for validation.")
+    train_rows_max: int = Field(
+        300_000, ge=1, description="Training rows per cutoff at most: above it, every training cutoff keeps the "
+        "same seeded uniform random share of its customers (hash of customer_id and seed), so the model fits in memory.")
     min_history_days: int | None = Field(None, ge=0, description="History needed before a training cutoff; "
                                                                   "None: the longest lookback window.")
     population: Literal["contacted", "active"] = Field(

@@ -114,3 +114,15 @@ def test_report_examples_show_masked_references_only():
     text = ex.to_string()
     assert "CU1" not in text and "CU2" not in text
     assert list(ex["Reference"]) == list(export.mask_ids(["CU1", "CU2", "CU3"], KEY))
+
+
+def test_a_list_longer_than_excel_allows_is_cut_and_says_so(tmp_path, tables, monkeypatch):
+    out = export.outreach_table(flagged_frame(), tables, "en", key=KEY)
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 3)  # a header and two rows
+    csv, xlsx = export.write_outreach(out, tmp_path, "2026-10", "en", cutoff="2026-11-01", days=30)
+    assert len(pd.read_csv(csv, encoding="utf-8-sig")) == 3
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb.worksheets[0]
+    assert ws.max_row == 3 and [ws.cell(row=r, column=3).value for r in (2, 3)] == ["CU1", "CU2"]
+    assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(export.COLUMNS))}3"
+    assert "the 2 highest-risk customers of 3" in wb.worksheets[1]["A1"].value

@@ -1,0 +1,152 @@
+"""Feature rows in batches, population sizes and the (sampled) training rows: lean at any scale.
+
+A month of 10M contacts has ~4.3 million customers in one cutoff's feature population
+(~45 columns, ~1.5 GB as pandas). Nothing here holds more than one batch of them:
+
+* :func:`batches` streams a cutoff's feature rows from DuckDB, ``CHUNK_ROWS`` rows at a
+  time (``fetch_df_chunk``). They come unsorted (sorting every feature column of millions
+  of rows is what exhausts DuckDB's memory) with ``_row``, the row's 0-based position in
+  ``customer_id`` order, so that :func:`ordered` puts whatever per-row results the caller
+  keeps in the order of :func:`ccnb.churn.features`: results do not depend on the batch size.
+* :func:`training_frame` stacks the training cutoffs' features with their label. The
+  training rows are capped by ``churn.train_rows_max`` per cutoff: when the largest training
+  population ``n_max`` exceeds it, every training cutoff ``c`` keeps the same share
+  ``r = train_rows_max / n_max`` of its customers, ``floor(n_c train_rows_max / n_max)`` of
+  them: those with the smallest ``md5("<churn.seed>:<cutoff date>:<customer_id>")``, chosen in
+  DuckDB after the RFM thirds are ranked on the whole population. A seeded uniform random
+  sample: every row has the same chance, so the logit's slopes stay unbiased and the churn
+  rate (hence the intercept) is kept up to sampling error; reruns give the same rows and so
+  the same model. When every population fits under the cap, every row is used.
+
+While a batch iterator is open, no other query may run on ``tables.con`` (DuckDB would
+close the streamed result): callers only compute in Python between batches.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pandas as pd
+
+from ccnb.churn.features import check_cutoff, population_sql, sql_for, to_cutoff, typed
+
+#: Rows per batch. DuckDB hands out multiples of its vector size (2,048 rows); smaller
+#: batches are cut from those.
+CHUNK_ROWS = 200_000
+_VECTOR = 2048
+#: Customers whose features DuckDB computes in one query: a larger population is split into
+#: parts by ``_row`` (each query aggregates only its customers' contacts, so DuckDB's memory
+#: follows the part, not the month: one query for 4.3M customers exhausts a 2 GB cap).
+PART_ROWS = 1_000_000
+_names = itertools.count()
+
+
+def batches(tables, cutoff, cp, kp, *, label_days: int | None = None, sample: int | None = None,
+            seed: int = 0, chunk_rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """The feature rows at ``cutoff`` (typed as :func:`ccnb.churn.features`, plus ``_row``), in batches.
+
+    Two steps in DuckDB: the RFM ranks of the whole population (a narrow temporary table,
+    :func:`ccnb.churn.features.rank_sql`; ``sample``: that many seeded random customers), then
+    the features of those customers, ``PART_ROWS`` at a time (:func:`~ccnb.churn.features.batch_sql`;
+    ``label_days`` adds ``churned``). At least one batch is yielded (empty when no customer
+    qualifies), so that the columns are always known.
+    """
+    cutoff = to_cutoff(cutoff)
+    check_cutoff(tables, cutoff)
+    n = int(chunk_rows or CHUNK_ROWS)
+    if n < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {n}")
+    con = tables.con
+    name = f"_churn_ranks_{os.getpid()}_{next(_names)}"
+    con.execute(f"CREATE TEMP TABLE {name} AS {sql_for('rank', cutoff, cp, kp, sample=sample, seed=seed)}")
+    try:
+        total = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        parts = max(1, -(-total // PART_ROWS))
+        empty = None
+        for i in range(parts):
+            res = con.execute(sql_for("batch", cutoff, cp, kp, ranks=name, label_days=label_days,
+                                      sampled=sample is not None, part=(i, parts) if parts > 1 else None))
+            while True:
+                df = res.fetch_df_chunk(max(1, -(-n // _VECTOR)))
+                if not len(df):
+                    empty = df
+                    break
+                for k in range(0, len(df), n):
+                    yield typed(df.iloc[k:k + n].reset_index(drop=True))
+        if not total:
+            yield typed(empty)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def ordered(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Batches' per-row results (each with ``_row``) as one frame in ``customer_id`` order, without ``_row``."""
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return df.sort_values("_row", kind="stable", ignore_index=True).drop(columns="_row")
+
+
+def check_label(tables, cutoff: pd.Timestamp, days: int) -> None:
+    """A ``ValueError`` when the ``days``-day label after ``cutoff`` is not fully observed in ``tables``."""
+    end = getattr(tables, "end", None)
+    if end is not None and cutoff + pd.Timedelta(days=int(days)) > end:
+        raise ValueError(f"the {int(days)}-day label after {cutoff:%Y-%m-%d} is not fully observed as of "
+                         f"{end:%Y-%m-%d}")
+
+
+def population_size(tables, cutoff, params) -> int:
+    """Customers :func:`ccnb.churn.features` returns at ``cutoff`` (counted in DuckDB; cached)."""
+    from ccnb.churn import _cached, _key
+
+    cutoff = to_cutoff(cutoff)
+    check_cutoff(tables, cutoff)
+    cp = params.churn
+    return _cached(tables, ("population", _key(cutoff, params)), lambda: int(
+        tables.con.execute(population_sql(cutoff, cp.lookback_days, cp.population)).fetchone()[0]))
+
+
+def remember_population(tables, cutoff, params, n: int) -> None:
+    """Record a population size counted while streaming every row (saves :func:`population_size` a query)."""
+    from ccnb.churn import _cached, _key
+
+    _cached(tables, ("population", _key(to_cutoff(cutoff), params)), lambda: int(n))
+
+
+def sample_sizes(sizes: list[int], cap: int) -> list[int | None]:
+    """Customers kept per cutoff: ``None`` (all) when every size is within ``cap``, else ``n_c cap // max(sizes)``."""
+    top = max(sizes, default=0)
+    if top <= cap:
+        return [None] * len(sizes)
+    return [n * int(cap) // top for n in sizes]
+
+
+def labelled(tables, cutoff, params, sample: int | None = None) -> pd.DataFrame:
+    """Features and ``churned`` at ``cutoff`` (``sample``: that many seeded random customers), with a
+    leading ``cutoff`` column; in ``customer_id`` order. Cached when small."""
+    from ccnb.churn import _cached, _key
+
+    cp = params.churn
+    cutoff = to_cutoff(cutoff)
+    check_cutoff(tables, cutoff)
+    check_label(tables, cutoff, cp.label_days)
+
+    def make() -> pd.DataFrame:
+        f = ordered(list(batches(tables, cutoff, cp, params.kpi, label_days=cp.label_days, sample=sample,
+                                 seed=cp.seed)))
+        f.insert(0, "cutoff", cutoff)
+        return f
+
+    key = ("labelled", _key(cutoff, params), int(cp.label_days), sample, int(cp.seed) if sample is not None else None)
+    return _cached(tables, key, make)
+
+
+def training_frame(tables, cutoffs, params) -> pd.DataFrame:
+    """Stacked training rows of ``cutoffs``: ``cutoff``, the features, ``churned`` (bool); sampled
+    as the module docstring says. ``attrs``: ``population`` (rows before sampling), ``rows``
+    (rows used), ``sampled`` (bool)."""
+    sizes = [population_size(tables, c, params) for c in cutoffs]
+    keep = sample_sizes(sizes, params.churn.train_rows_max)
+    parts = [labelled(tables, c, params, m) for c, m in zip(cutoffs, keep)]
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs.update(population=int(sum(sizes)), rows=len(out), sampled=any(m is not None for m in keep))
+    return out
