@@ -70,6 +70,7 @@ def table_html(
     max_rows: int | None = None,
     total: Mapping[str, Any] | None = None,
     compact: bool = False,
+    nowrap: Sequence[str] = (),
 ) -> str:
     """A DataFrame as a formatted HTML table.
 
@@ -90,6 +91,8 @@ def table_html(
       (column -> value, or label for the first column).
       Headers of the columns ``queue, agent, team, shift, month, center, target, actual,
       status, trend`` default to their ``common.*`` label.
+    * ``nowrap``: columns whose header and cells stay on one line (short names such as an
+      area or an owner: Chinese text may otherwise break after every character in a narrow column).
     """
     import pandas as pd
 
@@ -140,6 +143,10 @@ def table_html(
         else:
             kinds[c] = "text"
 
+    def _cls(c) -> str:
+        names = " ".join(n for n, on in (("num", kinds[c] == "num"), ("nw", c in nowrap)) if on)
+        return f' class="{names}"' if names else ""
+
     def head(c) -> str:
         if c == light and c not in labels:
             text = t("common.status", lang)
@@ -153,8 +160,7 @@ def table_html(
         if isinstance(fmt, str) and fmt in HEADER_UNIT_FORMATS:
             u = unit_text(HEADER_UNIT_FORMATS[fmt], lang)
             text = f"{text}（{u}）" if lang == "zh" else f"{text} ({u})"
-        cls = ' class="num"' if kinds[c] == "num" else ""
-        return f"<th scope=\"col\"{cls}>{esc(text)}</th>"
+        return f"<th scope=\"col\"{_cls(c)}>{esc(text)}</th>"
 
     def cell(c, v) -> str:
         kind = kinds[c]
@@ -166,8 +172,7 @@ def table_html(
         else:
             header_unit = isinstance(fmt, str) and fmt in HEADER_UNIT_FORMATS
             text = format_value(v, fmt, lang, unit=not header_unit)
-        cls = ' class="num"' if kind == "num" else ""
-        return f"<td{cls}>{esc(text)}</td>"
+        return f"<td{_cls(c)}>{esc(text)}</td>"
 
     compact = compact or len(cols) > 8          # wide tables get the small print so they fit A4
     parts = [f'<div class="ccnb-table-wrap"><table class="ccnb-table{" compact" if compact else ""}">']

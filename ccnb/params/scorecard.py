@@ -40,32 +40,17 @@ class Kpi(_Section):
     @field_validator("targets", "floors", "weights", "bands")
     @classmethod
     def _known_kpis(cls, v: dict[str, float]) -> dict[str, float]:
-        from ccnb.kpi.registry import REGISTRY
-
-        unknown = sorted(set(v) - set(REGISTRY))
-        if unknown:
-            raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
-        return v
+        return _known(v)
 
     @field_validator("weights")
     @classmethod
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        bad = {k: w for k, w in v.items() if w < 0}
-        if bad:
-            raise ValueError(f"weights must not be negative: {bad}")
-        total = sum(v.values())
-        if v and abs(total - 1) > 1e-6:
-            raise ValueError(f"weights must sum to 1 (100 %), they sum to {total:.4g}")
-        return v
+        return _sum_to_one(v)
 
     @field_validator("balance_pairs")
     @classmethod
     def _pairs(cls, v: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        from ccnb.kpi.registry import REGISTRY
-
-        unknown = sorted({k for pair in v for k in pair} - set(REGISTRY))
-        if unknown:
-            raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
+        _known({k for pair in v for k in pair})
         return v
 
     @model_validator(mode="after")
@@ -76,15 +61,18 @@ class Kpi(_Section):
         return self
 
 
-def _role_weights(role: str, level: str, v: dict[str, float]) -> dict[str, float]:
+def _known(keys):
+    """``keys``, or a ``ValueError`` naming those that are not KPIs of the registry."""
     from ccnb.kpi.registry import REGISTRY
 
-    unknown = sorted(set(v) - set(REGISTRY))
+    unknown = sorted(set(keys) - set(REGISTRY))
     if unknown:
         raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
-    elsewhere = sorted(k for k in v if level not in REGISTRY[k].levels)
-    if elsewhere:
-        raise ValueError(f"{', '.join(elsewhere)} cannot be weighted for the {role} role: not measured per {level}")
+    return keys
+
+
+def _sum_to_one(v: dict[str, float]) -> dict[str, float]:
+    """Weights ``v``, or a ``ValueError`` when one is negative or (not empty) they do not sum to 1."""
     bad = {k: w for k, w in v.items() if w < 0}
     if bad:
         raise ValueError(f"weights must not be negative: {bad}")
@@ -92,6 +80,16 @@ def _role_weights(role: str, level: str, v: dict[str, float]) -> dict[str, float
     if v and abs(total - 1) > 1e-6:
         raise ValueError(f"weights must sum to 1 (100 %), they sum to {total:.4g}")
     return v
+
+
+def _role_weights(role: str, level: str, v: dict[str, float]) -> dict[str, float]:
+    from ccnb.kpi.registry import REGISTRY
+
+    _known(v)
+    elsewhere = sorted(k for k in v if level not in REGISTRY[k].levels)
+    if elsewhere:
+        raise ValueError(f"{', '.join(elsewhere)} cannot be weighted for the {role} role: not measured per {level}")
+    return _sum_to_one(v)
 
 
 class RoleWeights(_Section):
@@ -129,9 +127,7 @@ class TargetSetting(_Section):
     def _keys(cls, v):
         from ccnb.kpi.registry import REGISTRY
 
-        unknown = sorted(set(v) - set(REGISTRY))
-        if unknown:
-            raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
+        _known(v)
         untargeted = sorted(k for k in v if REGISTRY[k].direction not in ("higher", "lower"))
         if untargeted:
             raise ValueError(f"{', '.join(untargeted)} has no single target to derive (band or tracked only)")

@@ -38,9 +38,12 @@ DPI = 150
 #: "half" pairs two small charts via ``ncols=2``.
 SIZES = {"wide": (7.0, 3.4), "tall": (7.0, 5.2), "square": (5.0, 4.2), "small": (7.0, 2.6)}
 
+#: Only fonts every setup has: DejaVu Sans ships with matplotlib, Noto Sans CJK SC is installed by
+#: scripts/setup.sh (fonts-noto-cjk). A family that is missing makes matplotlib print a
+#: "findfont" warning for every text it draws (Liberation Sans was listed and is not installed).
 FONTS = {
-    "en": ["DejaVu Sans", "Noto Sans CJK SC", "Liberation Sans"],
-    "zh": ["Noto Sans CJK SC", "DejaVu Sans", "Liberation Sans"],
+    "en": ["DejaVu Sans", "Noto Sans CJK SC"],
+    "zh": ["Noto Sans CJK SC", "DejaVu Sans"],
 }
 
 _state = {"lang": "en"}

@@ -88,7 +88,10 @@ def hazard_ratios(table: pd.DataFrame, lang: str = "en"):
         ax.annotate(f"{h:.1f}", xy=(hi, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7.5)
     ax.set_xscale("log")
     ticks = [0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8]
-    lo_all, hi_all = float(tb["hr_lo"].min()), float(tb["hr_hi"].max())
+    # an interval without a finite end (a flag too rare to estimate) must not break the axis: limits from finite ends
+    ends = np.r_[tb["hr"], tb["hr_lo"], tb["hr_hi"]].astype(float)
+    ends = ends[np.isfinite(ends) & (ends > 0)]
+    lo_all, hi_all = (float(ends.min()), float(ends.max())) if len(ends) else (1.0, 1.0)
     ticks = [v for v in ticks if lo_all / 1.3 <= v <= hi_all * 1.3] or [1]
     ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
     ax.minorticks_off()

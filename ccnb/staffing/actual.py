@@ -244,6 +244,22 @@ def _shrunk_aht(frame: pd.DataFrame, key: str) -> pd.Series:
     return (frame["handle_s"] + k * base) / (frame["handled"] + k)
 
 
+def _finish(f: pd.DataFrame, key: str, own: pd.DataFrame, extra: tuple, ints: tuple, margin: float) -> pd.DataFrame:
+    """Intervals an outer join of offered and staffed left empty filled (counts 0, ``aht_s`` the
+    ``key``'s median in ``own``; ``extra``: more count columns), ``ints`` as ``int64``, then
+    ``gap`` = staffed - required (agents), ``service_level`` = in_sl / offered (NaN without
+    contacts) and ``status``; in place, returned."""
+    for c in ("offered", "in_sl", "traffic", "required", "staffed", "present", *extra):
+        f[c] = f[c].fillna(0)
+    f["aht_s"] = f["aht_s"].fillna(f[key].map(own.groupby(key)["aht_s"].median()))
+    for c in ints:
+        f[c] = f[c].astype("int64")
+    f["gap"] = f["staffed"] - f["required"]
+    f["service_level"] = np.where(f["offered"] > 0, f["in_sl"] / f["offered"].where(f["offered"] > 0, 1), np.nan)
+    f["status"] = _status(f["staffed"].to_numpy(), f["required"].to_numpy(), margin)
+    return f
+
+
 def compare(tables, month, params, series: pd.DataFrame, patience: pd.Series | None = None) -> Comparison:
     """Per desk and interval of ``month``: required (hindsight, pooled) vs staffed, and the service level achieved;
     the same per queue, derived (see the module doc).
@@ -296,26 +312,11 @@ def compare(tables, month, params, series: pd.DataFrame, patience: pd.Series | N
     q = s.merge(st[["queue", "ts", "staffed", "present"]], on=["queue", "ts"], how="outer")
     q["desk"] = q["queue"].map(dm)
     q["channel"] = q["queue"].map(channels)
-    for c in ("offered", "in_sl", "traffic", "required", "required_own", "staffed", "present"):
-        q[c] = q[c].fillna(0)
-    q["aht_s"] = q["aht_s"].fillna(q["queue"].map(s.groupby("queue")["aht_s"].median()))
-    q["present"] = q["present"].astype("int64")
-    q["required_own"] = q["required_own"].astype("int64")
-    q["gap"] = q["staffed"] - q["required"]
-    q["service_level"] = np.where(q["offered"] > 0, q["in_sl"] / q["offered"].where(q["offered"] > 0, 1), np.nan)
-    q["status"] = _status(q["staffed"].to_numpy(), q["required"].to_numpy(), margin)
-    q = q.sort_values(["desk", "queue", "ts"], ignore_index=True)
+    q = _finish(q, "queue", s, ("required_own",), ("present", "required_own"), margin).sort_values(["desk", "queue", "ts"], ignore_index=True)
 
     dd = d.merge(ds, on=["desk", "ts"], how="outer")
     dd["channel"] = dd["desk"].map(desk_ch)
-    for c in ("offered", "in_sl", "traffic", "required", "staffed", "present"):
-        dd[c] = dd[c].fillna(0)
-    dd["aht_s"] = dd["aht_s"].fillna(dd["desk"].map(d.groupby("desk")["aht_s"].median()))
-    dd["present"] = dd["present"].astype("int64")
-    dd["required"] = dd["required"].astype("int64")
-    dd["gap"] = dd["staffed"] - dd["required"]
-    dd["service_level"] = np.where(dd["offered"] > 0, dd["in_sl"] / dd["offered"].where(dd["offered"] > 0, 1), np.nan)
-    dd["status"] = _status(dd["staffed"].to_numpy(), dd["required"].to_numpy(), margin)
+    dd = _finish(dd, "desk", d, (), ("present", "required"), margin)
     # what queueing theory expects from the staffed agents: a check of the staffing estimate and the
     # model against the month (Erlang A with the desk's patience when known, else Erlang C)
     conc = np.array([concurrency_of(c, params) for c in dd["channel"]], float)
@@ -359,19 +360,23 @@ def summary(cmp: Comparison, params) -> pd.DataFrame:
 
     Columns: ``level`` (``desk`` / ``queue`` / ``all``), ``unit`` (desk or queue name, ``all``),
     ``desk``, ``intervals``, ``under_share``, ``over_share``, ``short_hours``, ``excess_hours``,
-    ``service_level``, ``sl_when_under``. Rows: each desk followed by its queues, then ``all``.
+    ``service_level``, ``sl_when_under``. Rows: each desk followed by its queues, then ``all``;
+    desks and queues busiest first (contacts offered; ties by name).
     """
+    def busiest(df, key):
+        return df.groupby(key)["offered"].sum().sort_values(ascending=False, kind="stable").index
+
     iv_h = params.center.interval_minutes / 60.0
     rows = []
-    for desk, g in cmp.desks.groupby("desk", sort=True):
-        r = _summary_row(g, iv_h)
+    for desk in busiest(cmp.desks, "desk"):
+        r = _summary_row(cmp.desks[cmp.desks["desk"] == desk], iv_h)
         if r is None:
             continue
         rows.append({"level": "desk", "unit": desk, "desk": desk, **r})
         qs = cmp.queues[cmp.queues["desk"] == desk]
         if qs["queue"].nunique() > 1:
-            for queue, gq in qs.groupby("queue", sort=True):
-                rq = _summary_row(gq, iv_h)
+            for queue in busiest(qs, "queue"):
+                rq = _summary_row(qs[qs["queue"] == queue], iv_h)
                 if rq is not None:
                     rows.append({"level": "queue", "unit": queue, "desk": desk, **rq})
     r = _summary_row(cmp.desks, iv_h)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -222,3 +223,13 @@ def test_preformatted_numbers_align_right_and_wide_tables_are_compact():
     assert "<td>Answer rate</td>" in html and 'class="ccnb-table"' in html
     wide = pd.DataFrame({f"c{i}": [i] for i in range(9)})
     assert 'class="ccnb-table compact"' in d.table_html(wide)
+
+
+def test_nowrap_columns_keep_short_names_on_one_line():
+    df = pd.DataFrame({"area": ["质量"], "action": ["召开校准会议"], "owner": ["质检团队"], "n": [3]})
+    html = d.table_html(df, "zh", nowrap=["area", "owner", "n"])
+    assert '<th scope="col" class="nw">area</th>' in html and '<td class="nw">质量</td>' in html
+    assert "<td>召开校准会议</td>" in html and '<td class="nw">质检团队</td>' in html
+    assert '<td class="num nw">3</td>' in html
+    css = (Path(d.__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+    assert ".ccnb-table .nw { white-space: nowrap; }" in css

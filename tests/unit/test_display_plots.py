@@ -110,3 +110,28 @@ def test_finish_title_never_overlaps_the_plot(caller_layout):
     title = fig._suptitle.get_window_extent(renderer)
     for a in (ax, ax2):
         assert not title.overlaps(a.get_tightbbox(renderer)), caller_layout
+
+
+def test_hazard_ratio_chart_survives_an_interval_without_a_finite_end():
+    """A flag too rare to estimate (10M-contact month: upper end inf) must not break the axis."""
+    import numpy as np
+    import pandas as pd
+
+    from ccnb.plots import retention
+
+    tb = pd.DataFrame({"covariate": ["open_complaint", "fcr_miss"], "hr": [1.5, 2.0],
+                       "hr_lo": [1.1, 0.3], "hr_hi": [2.0, np.inf], "p": [0.01, 0.5]})
+    seen = {}
+    orig = plt.Axes.set_xlim
+    def spy(self, *a, **k):
+        out = orig(self, *a, **k)
+        seen["lim"] = self.get_xlim()
+        return out
+    plt.Axes.set_xlim = spy
+    try:
+        retention.hazard_ratios(tb, "en")
+    finally:
+        plt.Axes.set_xlim = orig
+    lo, hi = seen["lim"]
+    assert np.isfinite([lo, hi]).all() and lo < 1 < 2.0 < hi
+    plt.close("all")

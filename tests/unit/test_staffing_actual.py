@@ -157,8 +157,9 @@ def test_required_per_desk_on_pooled_traffic_and_queues_share_it(tables, params)
     c = d.loc[("chat", T10)]
     assert c["staffed"] == pytest.approx(1.0) and c["offered"] == 2
     sm = summary(cmp, params)
-    assert list(sm["level"]) == ["desk", "desk", "queue", "queue", "all"]
-    assert list(sm["unit"]) == ["chat", "voice", "billing", "sales", "all"]
+    # busiest first: the voice desk (13 inbound contacts: sales 8, billing 5), then chat (2)
+    assert list(sm["level"]) == ["desk", "queue", "queue", "desk", "all"]
+    assert list(sm["unit"]) == ["voice", "sales", "billing", "chat", "all"]
     assert sm.iloc[-1]["intervals"] == (cmp.desks["offered"] > 0).sum()
 
 
