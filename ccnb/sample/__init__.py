@@ -121,8 +121,9 @@ def write_sample(out_dir, seed: int = config.SAMPLE_SEED, months: str | int = DE
         f"({len(gen.roster)} agents on the first roster)")
     files = []
     for p in periods:
-        for name, table in gen.month(p).items():
+        for name, table in gen.month(p):  # one table in memory at a time
             files.append(writer.write(out, f"{name}/{p}.parquet", table, only_missing))
+            del table
         s = gen.stats[str(p)]
         say(f"sample: {p}: {s['contacts']:,} contacts, service level {s['service_level']:.1%}, "
             f"abandoned {s['abandon_rate']:.1%}, occupancy {s['occupancy']:.1%}, "

@@ -29,6 +29,7 @@ open complaint leave several times faster.
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from ccnb.sample.spec import (CUSTOMERS_AT_START, DAY_S, NEVER, QUEUES, QI, SEGMENTS, SIGNUPS_PER_MONTH, lognormal,
                               rng)
@@ -121,8 +122,14 @@ class Customers:
         w = self.prop[pool] * onboarding * ok
         return w[:, None] * AFFINITY[self.segment[pool]]
 
-    def contact_details(self) -> tuple[list, list]:
-        """Fake phone numbers and e-mail addresses (restricted identifiers), some missing."""
+    def contact_details(self) -> tuple[pa.Array, pa.Array]:
+        """Fake phone numbers and e-mail addresses (restricted identifiers), some missing.
+
+        Built as Arrow string arrays (no Python string per customer: millions of customers at
+        scale); the same text as ``str(number)`` and ``f"{syllable}{syllable}{digits}@{domain}"``.
+        """
+        import pyarrow.compute as pc
+
         r = rng(self.seed, "contact-details")
         n = len(self)
         prefixes = np.array([130, 131, 132, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158, 159, 166, 176, 177,
@@ -132,16 +139,18 @@ class Customers:
                         "lin ling long mei min ming na ning peng ping qiang qing rui shan tao ting wei wen xia xiao "
                         "xin xue yan yang yi ying yu yun zhen zhi".split())
         doms = np.array(["qq.com", "163.com", "126.com", "sina.com", "foxmail.com", "gmail.com", "outlook.com"])
-        a, b = syll[r.integers(len(syll), size=n)], syll[r.integers(len(syll), size=n)]
+        a, b = r.integers(len(syll), size=n), r.integers(len(syll), size=n)
         digits = r.integers(0, 10000, n)
         use_digits = r.random(n) < 0.6
-        dom = doms[r.choice(len(doms), n, p=[.35, .2, .1, .07, .08, .1, .1])]
+        dom = r.choice(len(doms), n, p=[.35, .2, .1, .07, .08, .1, .1])
         phone_missing = r.random(n) < 0.05
         email_missing = r.random(n) < 0.35
-        phones = [None if m else str(x) for x, m in zip(num.tolist(), phone_missing.tolist())]
-        emails = [None if m else f"{x}{y}{d if u else ''}@{z}"
-                  for x, y, d, u, z, m in zip(a.tolist(), b.tolist(), digits.tolist(), use_digits.tolist(),
-                                              dom.tolist(), email_missing.tolist())]
+        text = lambda words, idx: pa.array(words.tolist(), pa.string()).take(pa.array(idx))  # noqa: E731
+        phones = pc.if_else(pa.array(phone_missing), pa.scalar(None, pa.string()),
+                            pc.cast(pa.array(num, pa.int64()), pa.string()))
+        tail = pc.if_else(pa.array(use_digits), pc.cast(pa.array(digits, pa.int64()), pa.string()), "")
+        emails = pc.binary_join_element_wise(text(syll, a), text(syll, b), tail, "@", text(doms, dom), "")
+        emails = pc.if_else(pa.array(email_missing), pa.scalar(None, pa.string()), emails)
         return phones, emails
 
 

@@ -7,6 +7,7 @@ written as soon as they are done, so memory stays that of one month.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,10 @@ class Generator:
         return inbound / (1 - OUTBOUND_SHARE)
 
     # ------------------------------------------------------------------ one month
-    def month(self, p: pd.Period) -> dict[str, pa.Table]:
+    def month(self, p: pd.Period) -> Iterator[tuple[str, pa.Table]]:
+        """Simulate month ``p``; yield its tables (``interactions``, ``surveys``, ``qa_evaluations``,
+        ``agent_days``) one at a time, so a caller that writes each before taking the next holds one
+        table in memory, not four (the simulation's state is complete before the first is yielded)."""
         seed, mk, days, roster, cal = self.seed, month_key(p), _days(p), self.roster, self.cal
         ms = int(days[0])
         nxt = _days(p + 1)
@@ -86,11 +90,16 @@ class Generator:
         arr = [arrivals.generate(seed, mk, qi, days, cal, self.scale) for qi in range(len(QUEUES))]
         shift_of, answer_of, blended = self._route_and_serve(mk, days, sh, st, arr)
         parts = [self._contacts(a, qi, shift_of[qi], answer_of[qi], np.array(sh.mult)) for qi, a in enumerate(arr)]
+        del arr, shift_of, answer_of  # memory: one copy of the month's contacts at a time (10M rows: GBs)
         parts.append(self._outbound(mk, sh, st))
         parts.append(blended)
-        c = {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
+        del blended
+        c = {k: np.concatenate([x.pop(k) for x in parts]) for k in list(parts[0])}
+        del parts
         order = np.lexsort((c["seq"], c["qi"], c["t"]))
-        c = {k: v[order] for k, v in c.items()}
+        for k in c:  # in place, one column at a time
+            c[k] = c[k][order]
+        del order
         agent_of = np.where(c["shift"] >= 0, np.array(sh.agent, np.int64)[np.maximum(c["shift"], 0)], -1)
         ag = self._traits(c, agent_of, sh)
         surveys, complaints = month_outcomes(seed, mk, days, c, ag, cu, self.pending)
@@ -106,12 +115,14 @@ class Generator:
         for k in ("cust", "opened", "resolved", "category"):
             cp[k].append(complaints[k][keep])
         self._month_stats(p, c, ad)
-        return {
-            "interactions": self._t_interactions(c, contact_ids, agent_of),
-            "surveys": self._t_surveys(surveys, contact_ids),
-            "qa_evaluations": self._t_qa(qa, contact_ids, p),
-            "agent_days": self._t_agent_days(ad),
-        }
+        del ag, rows, cid, complaints, keep
+        interactions = self._t_interactions(c, contact_ids, agent_of)
+        del c, agent_of
+        yield "interactions", interactions
+        del interactions
+        yield "surveys", self._t_surveys(surveys, contact_ids)
+        yield "qa_evaluations", self._t_qa(qa, contact_ids, p)
+        yield "agent_days", self._t_agent_days(ad)
 
     def _route_and_serve(self, mk, days, sh, st, arr) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
         """Simulate every desk at once (``queue_sim.simulate``) over the agents present (chat agents: one
@@ -335,8 +346,7 @@ class Generator:
             "value": W.num(np.nan_to_num(cu.value[keep]), "float", np.isnan(cu.value[keep])),
             "signup_date": W.date(cu.signup[keep]),
             "churn_date": W.date(np.where(churn > self.last, 0, churn), churn > self.last),
-            "phone": pa.array([phones[i] for i in keep], pa.string()),
-            "email": pa.array([emails[i] for i in keep], pa.string())})
+            "phone": phones.take(pa.array(keep)), "email": emails.take(pa.array(keep))})
         ro = self.roster.frame_columns(self.first, self.last)
         leave = np.array([-1 if x is None else x for x in ro["leave_date"]], np.int64)
         agents = W.build("agents", {

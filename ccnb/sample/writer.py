@@ -97,26 +97,43 @@ def encodings(table: pa.Table) -> dict:
     return {"use_dictionary": dictionary, "column_encoding": encoding}
 
 
-def to_bytes(table: pa.Table) -> bytes:
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd", compression_level=9, row_group_size=ROW_GROUP,
+def _write_parquet(table: pa.Table, sink) -> None:
+    pq.write_table(table, sink, compression="zstd", compression_level=9, row_group_size=ROW_GROUP,
                    write_statistics=True, data_page_version="1.0", **encodings(table))
+
+
+def to_bytes(table: pa.Table) -> bytes:
+    """The Parquet file of ``table`` as bytes (what :func:`write` puts on disk)."""
+    buf = io.BytesIO()
+    _write_parquet(table, buf)
     return buf.getvalue()
 
 
 def write(out_dir: Path, rel: str, table: pa.Table, only_missing: bool) -> dict:
-    """Write ``table`` to ``out_dir/rel`` (unless ``only_missing`` and it exists); its manifest entry."""
-    data = to_bytes(table)
+    """Write ``table`` to ``out_dir/rel`` (unless ``only_missing`` and it exists); its manifest entry.
+
+    Streams to a temporary file next to the target (never the whole file in memory: a 10M-row
+    month is hundreds of MB), hashes it, then renames it into place (or drops it when the
+    existing file is kept).
+    """
     path = Path(out_dir) / rel
-    written = False
-    if not (only_missing and path.exists()):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        written = True
-    return {"path": rel, "rows": table.num_rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "written": written}
+    keep = only_missing and path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        _write_parquet(table, str(tmp))
+        h = hashlib.sha256()
+        with open(tmp, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        size = tmp.stat().st_size
+        if keep:
+            tmp.unlink()
+        else:
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {"path": rel, "rows": table.num_rows, "bytes": size, "sha256": h.hexdigest(), "written": not keep}
 
 
 def write_manifest(out_dir: Path, manifest: dict, only_missing: bool) -> bool:
