@@ -124,6 +124,37 @@ def _load_data(data_dir: Path, month: str, timezone: str):
     return ccnb.data.load(data_dir, month=month, timezone=timezone)
 
 
+def _validate(data_dir: Path, month: str, timezone: str) -> str | None:
+    """Validate the month's data (building the shared DuckDB cache); the cache key."""
+    tables = _load_data(data_dir, month, timezone)
+    try:
+        return getattr(tables, "fingerprint", None)
+    finally:
+        tables.con.close()
+
+
+def check_data(data_dir: Path, month: str, timezone: str) -> str | None:
+    """Validate the data in a child process; the cache key, or the child's ``DataError`` re-raised.
+
+    Why a child: validating a 10M-contact month takes DuckDB gigabytes, and a closed
+    connection does not give them back to the operating system; the report process would
+    carry them while every notebook's kernel runs beside it. The child exits and frees them;
+    the kernels then read the validated cache it built.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    if not data_dir.is_dir():  # the common mistake, answered without a process
+        _load_data(data_dir, month, timezone)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            return pool.submit(_validate, data_dir, month, timezone).result()
+        except BrokenProcessPool:
+            raise ReportError(f"checking the data in {data_dir} stopped: the checking process died "
+                              "(out of memory? see the system log)") from None
+
+
 class _Request:
     """Everything :func:`run` checked before writing anything."""
 
@@ -219,13 +250,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
     started = time.time()
     prm, lang, name, out_dir = req.prm, req.lang, req.name, req.out_dir
 
-    tables = _load_data(req.data_dir, req.month, prm.center.timezone)
-    cache_key = getattr(tables, "fingerprint", None)
-    try:
-        tables.con.close()
-    except Exception:  # noqa: BLE001 - only frees memory
-        pass
-    del tables
+    cache_key = check_data(req.data_dir, req.month, prm.center.timezone)
     fingerprint = runrecord.data_fingerprint(req.data_dir)
 
     final = out_dir / name

@@ -113,3 +113,11 @@ def fixture_packs(tmp_path_factory, fixture_notebooks, fixture_data):
         return built[lang]
 
     return build
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item (``item.rep_setup``, ``rep_call``): fixtures can see how a test ended."""
+    rep = yield
+    setattr(item, f"rep_{rep.when}", rep)
+    return rep

@@ -46,3 +46,6 @@ class DataError(ValueError):
         n = len(self.problems)
         head = f"invalid data{f' in {source}' if source else ''} ({n} problem{'s' if n != 1 else ''}):"
         super().__init__(head + "".join(f"\n  - {p}" for p in self.problems))
+
+    def __reduce__(self):  # pickled with its problems (raised in a child process, re-raised in the parent)
+        return (type(self), (self.problems, self.source))

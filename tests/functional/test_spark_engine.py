@@ -25,7 +25,9 @@ import ccnb.kpi
 from ccnb import config, engine
 from ccnb.engine import Settings
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+#: Each test takes under 1.5 min here; a Spark session that stops answering fails its test at
+#: 8 min and the module's later tests at once (``_spark_answers``), not one timeout each.
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(480)]
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -51,6 +53,19 @@ def spark_engine():
     eng = engine.get(Settings(name="spark", master="local[2]", shuffle_partitions=2, driver_memory="2g"))
     yield eng
     spark.stop()
+
+
+_hung: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _spark_answers(request):
+    if _hung:
+        pytest.fail(f"not run: the Spark session stopped answering during {_hung[0]}")
+    yield
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed and "Timeout" in str(rep.longrepr):
+        _hung.append(request.node.name)
 
 
 def _pair(path, month="2026-10", frames=None):

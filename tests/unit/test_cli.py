@@ -94,3 +94,31 @@ def test_sample_bad_months(capsys, tmp_path):
     assert code == 2
     line = one_line(err)
     assert line.startswith("ccnb: error: sample:") and "2026-13" in line
+
+
+def test_report_names_the_bad_row_though_checked_in_a_child(capsys, tmp_path, fixture_data):
+    """`ccnb report` validates in a child process: its DataError (file, column, row, expected) reaches the user intact."""
+    import pickle
+    import shutil
+
+    from ccnb.data import DataError
+    from ccnb.data.errors import Problem
+
+    e = DataError([Problem("interactions", "interactions.csv", "wait_s", [3], "a number >= 0", "'-3'")], "d")
+    back = pickle.loads(pickle.dumps(e))
+    assert str(back) == str(e) and back.problems == e.problems and back.source == "d"
+
+    data = tmp_path / "data"
+    shutil.copytree(fixture_data, data)
+    lines = (data / "interactions.csv").read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[9] = "-3"                                  # wait_s of the first contact
+    lines[1] = ",".join(cells)
+    (data / "interactions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "report", "--month", "2026-10", "--data", str(data),
+                             "--out", str(tmp_path / "out"))
+    msg = one_line(err)
+    assert code == cli.EXIT_DATA == 3, msg
+    assert "interactions.csv" in msg and "wait_s" in msg and "-3" in msg and "line 2" in msg, msg
+    assert "invalid data" in msg and msg.count("invalid data") == 1, msg
+    assert not (tmp_path / "out" / "2026-10").exists()
