@@ -149,16 +149,25 @@ def scores(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
     mdl = fit_model(train, params, history_days(tables, train_at))
     used = dict(train.attrs)
     del train
-    out = stream.ordered([score_batch(b, mdl, cp, lang) for b in stream.batches(tables, cutoff, cp, params.kpi)])
-    stream.remember_population(tables, cutoff, params, len(out))
-    rank = np.empty(len(out), dtype="int64")
-    rank[M.order(out["score"].to_numpy(), cp.seed)] = np.arange(1, len(out) + 1)
-    out["rank"] = rank
-    frank = out["rank"].where(out["flagged"]).rank(method="first")
-    out["priority"] = (frank <= cp.outreach_capacity).fillna(False).astype(bool)
+    parts = [score_batch(b, mdl, cp, lang) for b in stream.batches(tables, cutoff, cp, params.kpi)]
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    parts.clear()
+    n = len(out)
+    stream.remember_population(tables, cutoff, params, n)
+    # ranks are given in customer_id order (``_row``: ties broken by the seed, whatever the
+    # batches), then the rows are put in rank order with one take (millions of rows)
+    row = out.pop("_row").to_numpy()
+    by_row = np.empty(n, dtype="float64")
+    by_row[row] = out["score"].to_numpy(dtype="float64")
+    rank = np.empty(n, dtype="int64")
+    rank[M.order(by_row, cp.seed)] = np.arange(1, n + 1)
+    out["rank"] = rank[row]
+    out = out.take(np.argsort(out["rank"].to_numpy())).reset_index(drop=True)
+    flagged = out["flagged"].to_numpy(dtype=bool)
+    out["priority"] = flagged & (np.cumsum(flagged) <= cp.outreach_capacity)
     out.attrs.update(cutoff=cutoff, train_cutoffs=list(train_at), short_history=short, method=mdl.method,
                      train_rows=used["rows"], train_population=used["population"])
-    return out.sort_values("rank", ignore_index=True)
+    return out
 
 
 def flags(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:

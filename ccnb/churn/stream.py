@@ -27,8 +27,10 @@ import itertools
 import os
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 
+from ccnb.data import release_memory
 from ccnb.churn.features import check_cutoff, population_sql, sql_for, to_cutoff, typed
 
 #: Rows per batch. DuckDB hands out multiples of its vector size (2,048 rows); smaller
@@ -78,12 +80,19 @@ def batches(tables, cutoff, cp, kp, *, label_days: int | None = None, sample: in
             yield typed(empty)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {name}")
+        release_memory(con)  # DuckDB's buffers of the month's contacts: not kept beside the caller's results
 
 
 def ordered(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Batches' per-row results (each with ``_row``) as one frame in ``customer_id`` order, without ``_row``."""
+    """Batches' per-row results (each with ``_row``) as one frame in ``customer_id`` order, without ``_row``.
+
+    Empties ``parts`` once they are concatenated (millions of rows: the batches are not kept
+    beside their concatenation); ``_row`` being a permutation, one ``take`` puts the rows in order.
+    """
     df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return df.sort_values("_row", kind="stable", ignore_index=True).drop(columns="_row")
+    parts.clear()
+    order = np.argsort(df["_row"].to_numpy(), kind="stable")
+    return df.drop(columns="_row").take(order).reset_index(drop=True)
 
 
 def check_label(tables, cutoff: pd.Timestamp, days: int) -> None:

@@ -66,6 +66,31 @@ def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     return con
 
 
+def release_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Hand DuckDB's cached blocks back to the operating system, keeping the connection's limit.
+
+    DuckDB keeps what a query read or built in its buffer pool, up to ``memory_limit``, until
+    something needs the room; Python's allocations never ask, so after a heavy query a process
+    can hold DuckDB's 2 GB beside its own DataFrames. Lowering the limit evicts those blocks
+    (back to disk or dropped: they are caches) and returns the memory; the configured limit
+    (``$CCNB_DUCKDB_MEMORY_LIMIT`` or params' ``engine.duckdb.memory_limit``) is then set
+    again. Costs milliseconds; the next query re-reads what it needs from the cache file.
+    Call it between phases (e.g. after streaming a large result), not while a result is open.
+    """
+    mem = os.environ.get("CCNB_DUCKDB_MEMORY_LIMIT") or _duckdb_defaults().get("memory_limit")
+    try:
+        con.execute("SET memory_limit = '64MB'")
+    except duckdb.Error:  # something is pinned above it: nothing to give back now
+        pass
+    finally:
+        if mem:
+            from ccnb.engine import configure_duckdb
+
+            configure_duckdb(con, mem)
+        else:
+            con.execute("RESET memory_limit")
+
+
 @functools.lru_cache(maxsize=1)
 def _duckdb_defaults() -> dict:
     """``engine.duckdb`` of ``params/default.yaml`` (memory_limit, threads), read once."""
