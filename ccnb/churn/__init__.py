@@ -27,8 +27,11 @@ from ccnb.churn import features as _features
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 #: Frames larger than this (bytes, pandas' deep memory usage) are not kept in the cache: one
-#: cutoff of a 10M-contact month is ~1.5 GB.
-CACHE_MAX_BYTES = 128 * 2**20
+#: cutoff of a 10M-contact month is ~1.5 GB, and even its 300,000-customer training sample is
+#: ~120 MB; eight of those kept for the report's second model cost more memory (~1 GB beside
+#: DuckDB's) than recomputing them costs time (~10 s each). A sample-sized center (~50,000
+#: customers per cutoff, ~30 MB) keeps everything.
+CACHE_MAX_BYTES = 64 * 2**20
 
 
 def _params(params):
