@@ -79,7 +79,7 @@ def release_memory(con: duckdb.DuckDBPyConnection) -> None:
     """
     mem = os.environ.get("CCNB_DUCKDB_MEMORY_LIMIT") or _duckdb_defaults().get("memory_limit")
     try:
-        con.execute("SET memory_limit = '64MB'")
+        con.execute("SET memory_limit = '16MB'")
     except duckdb.Error:  # something is pinned above it: nothing to give back now
         pass
     finally:

@@ -262,20 +262,32 @@ class Generator:
         return pc.if_else(pa.array(idx < 0), pa.scalar(None, pa.string()), s) if (idx < 0).any() else s
 
     def _t_interactions(self, c, contact_ids, agent_of) -> pa.Table:
+        """The month's interactions table; consumes ``c`` (each column is dropped once converted,
+        so that a 10M-contact month never holds both whole)."""
         W = writer
         ch = np.array([CHANNELS.index(q.channel) for q in QUEUES])[c["qi"]]
-        return W.build("interactions", {
-            "contact_id": contact_ids, "channel": W.lookup(CHANNELS, ch),
-            "direction": W.lookup(DIRECTIONS, c["outbound"].astype(np.int64)),
-            "queue": W.lookup([q.name for q in QUEUES], c["qi"]), "arrival_ts": W.ts(c["t"]),
-            "answer_ts": W.ts(np.maximum(c["answer"], 0), c["answer"] < 0), "end_ts": W.ts(c["end"]),
-            "customer_id": self.customer_ids(c["customer"]), "agent_id": self.agent_ids(agent_of),
-            "wait_s": W.num(c["wait"].astype(float)), "talk_s": W.num(c["talk"].astype(float)),
-            "hold_s": W.num(c["hold"].astype(float)), "acw_s": W.num(c["acw"].astype(float)),
-            "abandoned": W.boolean(c["abandoned"]), "transferred": W.boolean(c["transferred"]),
-            "self_served": W.boolean(c["self_served"]), "reason": W.lookup(REASONS, c["reason"]),
-            "resolved": W.boolean(c["resolved"] == 1, c["resolved"] < 0), "converted": W.boolean(c["converted"]),
-        })
+        cols = {"contact_id": contact_ids, "channel": W.lookup(CHANNELS, ch)}
+        del ch
+        cols["direction"] = W.lookup(DIRECTIONS, c.pop("outbound").astype(np.int64))
+        cols["queue"] = W.lookup([q.name for q in QUEUES], c.pop("qi"))
+        cols["arrival_ts"] = W.ts(c.pop("t"))
+        answer = c.pop("answer")
+        cols["answer_ts"] = W.ts(np.maximum(answer, 0), answer < 0)
+        del answer
+        cols["end_ts"] = W.ts(c.pop("end"))
+        cols["customer_id"] = self.customer_ids(c.pop("customer"))
+        cols["agent_id"] = self.agent_ids(agent_of)
+        for k in ("wait", "talk", "hold", "acw"):
+            cols[f"{k}_s"] = W.num(c.pop(k).astype(float))
+        for k in ("abandoned", "transferred", "self_served"):
+            cols[k] = W.boolean(c.pop(k))
+        cols["reason"] = W.lookup(REASONS, c.pop("reason"))
+        resolved = c.pop("resolved")
+        cols["resolved"] = W.boolean(resolved == 1, resolved < 0)
+        del resolved
+        cols["converted"] = W.boolean(c.pop("converted"))
+        c.clear()
+        return W.build("interactions", cols)
 
     def _t_surveys(self, s, contact_ids) -> pa.Table:
         W = writer

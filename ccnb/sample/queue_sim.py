@@ -42,6 +42,7 @@ next record) between connected calls: no queue, no wait, no abandonment.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import deque
 
 import numpy as np
@@ -51,6 +52,13 @@ from ccnb.sample.spec import OUTBOUND, lognormal
 BIG = 1 << 62
 _FREE, _WINDOW, _OVERFLOW, _END = 0, 1, 2, 3
 DAY_S = 86_400
+
+
+def _ints(x) -> array:
+    """``x`` as a typed array of 64-bit ints (values unchanged)."""
+    a = array("q")
+    a.frombytes(np.ascontiguousarray(x, dtype=np.int64).tobytes())
+    return a
 
 
 def simulate(t: np.ndarray, patience: np.ndarray, handle: np.ndarray, ring: np.ndarray,
@@ -80,8 +88,10 @@ def simulate(t: np.ndarray, patience: np.ndarray, handle: np.ndarray, ring: np.n
     blending: arrays ``(call index, slot, dial start, answer)`` (empty without ``blend``).
     """
     n, K = len(t), len(login)
-    ts, pat, hd, rg = t.tolist(), patience.tolist(), handle.tolist(), ring.tolist()
-    vq = [0] * n if queue is None else np.asarray(queue, np.int64).tolist()
+    # per contact: typed arrays, not lists (8 bytes a value, not a pointer and an int object:
+    # a 10M-contact month's lists took ~3 GB); the loop reads and writes them the same way
+    ts, pat, hd, rg = _ints(t), _ints(patience), _ints(handle), _ints(ring)
+    vq = _ints(np.zeros(n, np.int64) if queue is None else queue)
     grp = [0] * K if group is None else [int(g) for g in group]
     skills = [(((0, 0),),)] if skills is None else [tuple(tuple((int(v), int(d)) for v, d in tier) for tier in s)
                                                      for s in skills]
@@ -103,9 +113,9 @@ def simulate(t: np.ndarray, patience: np.ndarray, handle: np.ndarray, ring: np.n
     mem = [member[g] for g in grp]
     lines = [deque() for _ in range(nq)]
 
-    slot = [-1] * n
-    ans = [0] * n
-    fre = [0] * n
+    slot = array("q", [-1]) * n
+    ans = array("q", [0]) * n
+    fre = array("q", [0]) * n
     wi = [0] * K
     nb = [w[0][0] if w else BIG for w in windows]
     brk_s, brk_n, oth_s = [0] * K, [0] * K, [0] * K

@@ -1,0 +1,40 @@
+"""ccnb.data.release_memory: DuckDB's cached blocks go back, the configured limit stays."""
+from __future__ import annotations
+
+import ccnb.data
+
+
+def _used(con) -> int:
+    return int(con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] or 0)
+
+
+def _limit(con) -> str:
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def test_release_memory_evicts_cached_blocks_and_keeps_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCNB_DUCKDB_MEMORY_LIMIT", "1GB")
+    db = tmp_path / "t.duckdb"
+    con = ccnb.data.connect(str(db))
+    con.execute("CREATE TABLE t AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range(6000000)")
+    con.close()
+
+    con = ccnb.data.connect(str(db))
+    limit = _limit(con)
+    assert con.execute("SELECT count(DISTINCT s), sum(i) FROM t").fetchone() == (6_000_000, 17_999_997_000_000)
+    before = _used(con)
+    assert before > 80 * 2**20           # the scan left the table's blocks in DuckDB's buffer pool
+    ccnb.data.release_memory(con)
+    assert _used(con) <= 16 * 2**20 < before / 5
+    assert _limit(con) == limit           # 1GB again, not the 16MB used to evict
+    # the data is still all there
+    assert con.execute("SELECT count(*), max(i) FROM t").fetchone() == (6_000_000, 5_999_999)
+
+
+def test_release_memory_without_a_configured_limit_resets_to_duckdbs_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("CCNB_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(ccnb.data, "_duckdb_defaults", lambda: {})
+    con = ccnb.data.connect()
+    default = _limit(con)
+    ccnb.data.release_memory(con)
+    assert _limit(con) == default
