@@ -71,6 +71,7 @@ def table_html(
     total: Mapping[str, Any] | None = None,
     compact: bool = False,
     nowrap: Sequence[str] = (),
+    more_file: str | None = None,
 ) -> str:
     """A DataFrame as a formatted HTML table.
 
@@ -91,6 +92,8 @@ def table_html(
       (column -> value, or label for the first column).
       Headers of the columns ``queue, agent, team, shift, month, center, target, actual,
       status, trend`` default to their ``common.*`` label.
+    * ``more_file``: the file (under the pack's ``files/``) holding every row of a cut table,
+      named in the note.
     * ``nowrap``: columns whose header and cells stay on one line (short names such as an
       area or an owner: Chinese text may otherwise break after every character in a narrow column).
     """
@@ -197,7 +200,9 @@ def table_html(
         parts.append('<tfoot><tr class="total">' + "".join(cells) + "</tr></tfoot>")
     parts.append("</table>")
     if hidden:
-        parts.append(f'<p class="ccnb-note">{esc(t("report.more_rows", lang, n=f"{hidden:,d}"))}</p>')
+        more = (t("report.more_rows_file", lang, n=f"{hidden:,d}", file=more_file) if more_file
+                else t("report.more_rows", lang, n=f"{hidden:,d}"))
+        parts.append(f'<p class="ccnb-note">{esc(more)}</p>')
     parts.append("</div>")
     return "".join(parts)
 

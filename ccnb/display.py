@@ -108,8 +108,22 @@ class Context:
         """A small grey paragraph (definitions, data caveats)."""
         show_html(text_html(key, self.lang, css="ccnb-note", **fields))
 
-    def table(self, df, **kw) -> None:
-        """A formatted table; see :func:`table_html` for the options."""
+    def table(self, df, *, export: str | None = None, **kw) -> None:
+        """A formatted table; see :func:`table_html` for the options.
+
+        At most params ``report.table_rows_max`` rows unless ``max_rows`` says otherwise (a
+        manager's report is not a listing: a 4,800-agent league would be 100+ pages). ``export``:
+        a CSV file name under ``files/``; when the table is cut, every row is written there and
+        the note names it.
+        """
+        if "max_rows" not in kw:
+            kw["max_rows"] = self.params.report.table_rows_max
+        if export and kw["max_rows"] is not None and len(df) > kw["max_rows"]:
+            from ccnb import exports
+
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            exports.write_csv(df, self.files_dir / export, index=kw.get("index") is True)
+            kw["more_file"] = export
         show_html(table_html(df, self.lang, **kw))
 
     def kpi_cards(self, items) -> None:

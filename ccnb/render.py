@@ -162,13 +162,72 @@ class _Collect(logging.Handler):
         self.sink.append(record.getMessage())
 
 
-def to_pdf(html_path: str | Path, pdf_path: str | Path) -> Path:
+class Printer:
+    """Prints pages to PDF in child processes, a fresh one per page (``with Printer() as p``).
+
+    Why: WeasyPrint lays out the whole document in memory (a long report: hundreds of MB
+    to GBs) and Python does not hand that back to the operating system; in the report
+    process it would stay beside every later notebook's kernel. A child exits after its page.
+    The next child is started (and WeasyPrint imported) while the next notebook runs, so
+    the cost is hidden. A child that dies (out of memory) is a :class:`RenderError`.
+    """
+
+    def __init__(self):
+        self._pool = None
+
+    def __enter__(self) -> "Printer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def to_pdf(self, html_path: str | Path, pdf_path: str | Path) -> Path:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_printer_ready, max_tasks_per_child=1)
+        try:
+            warnings = self._pool.submit(_print_here, str(html_path), str(pdf_path)).result()
+        except BrokenProcessPool:
+            self._pool = None
+            raise RenderError(f"{Path(html_path).name}: PDF conversion failed: the printing process died "
+                              "(out of memory?)") from None
+        LAST_PDF_WARNINGS[:] = warnings
+        return Path(pdf_path)
+
+
+def _printer_ready() -> None:
+    """A printing child: dies with its parent (Linux), WeasyPrint imported before the first page."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the child ends when its page is printed
+        pass
+    import weasyprint  # noqa: F401
+
+
+def _print_here(html_path: str, pdf_path: str) -> list[str]:
+    to_pdf(html_path, pdf_path)
+    return list(LAST_PDF_WARNINGS)
+
+
+def to_pdf(html_path: str | Path, pdf_path: str | Path, *, printer: Printer | None = None) -> Path:
     """Print an HTML page to PDF with WeasyPrint (media ``print``); returns ``pdf_path``.
 
     WeasyPrint's warnings are collected in :data:`LAST_PDF_WARNINGS` instead of
     going to stderr. Resources are resolved relative to the HTML file and only
     ``file:``/``data:`` URLs are fetched (a report never reaches the network).
+    ``printer``: print in its child process (see :class:`Printer`), not in this one.
     """
+    if printer is not None:
+        return printer.to_pdf(html_path, pdf_path)
     src, dst = Path(html_path), Path(pdf_path)
     LAST_PDF_WARNINGS.clear()
     log = logging.getLogger("weasyprint")

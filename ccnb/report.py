@@ -38,6 +38,7 @@ their public names stay importable from here.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -258,6 +259,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
     lock = RunLock(lock_path(out_dir, name), what=str(final)).acquire(wait=LOCK_WAIT_S)
     tmp = out_dir / temp_name(name)
     notes: list[str] = []
+    stack = contextlib.ExitStack()  # the PDF printer's child process, closed whatever happens
     try:
         if lock.recovered is not None:
             notes.append(lock.recovered_message())
@@ -295,6 +297,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
         parameters = {"month": req.month, "data_dir": str(req.data_dir), "params_path": str(req.params_path),
                       "lang": lang, "out_dir": str(tmp)}
         entries = []
+        printer = stack.enter_context(render.Printer()) if prm.report.pdf else None
         for i, nb in enumerate(req.notebooks, 1):
             stem = nb.stem
             executed = tmp / "notebooks" / nb.name
@@ -314,7 +317,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
                 t2 = time.time()
                 pdf = None
                 if prm.report.pdf:
-                    pdf = render.to_pdf(tmp / f"{stem}.html", tmp / "pdf" / f"{stem}.pdf")
+                    pdf = render.to_pdf(tmp / f"{stem}.html", tmp / "pdf" / f"{stem}.pdf", printer=printer)
                 t3 = time.time()
             except render.RenderError as e:
                 say(f"[{i}/{len(req.notebooks)}] {stem} ... rendering failed")
@@ -339,6 +342,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
         shutil.rmtree(tmp / ".logs", ignore_errors=True)
         publish(tmp, final)
     finally:
+        stack.close()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
         lock.release()

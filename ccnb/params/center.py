@@ -52,6 +52,9 @@ class Report(_Section):
     notebooks: list[str] | None = Field(None, description="Notebook file names to run; all in notebooks/ when empty.")
     pdf: bool = True
     headline_kpis: list[str] = Field(default_factory=list, description="KPI keys on the overview's headline cards.")
+    table_rows_max: int = Field(100, ge=10, le=10_000, description=(
+        "Rows a report table shows at most; a longer one (a league of 4,800 agents) is cut with a note, "
+        "and where the notebook names a file, every row is in it under files/."))
 
     @field_validator("headline_kpis")
     @classmethod

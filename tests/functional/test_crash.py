@@ -48,7 +48,7 @@ WRAPPER = textwrap.dedent("""
         time.sleep(600)
 
     if point == "render":
-        def to_pdf(html_path, pdf_path):
+        def to_pdf(html_path, pdf_path, **kw):
             stop("render")
         render.to_pdf = to_pdf
     elif point == "swapped":

@@ -233,3 +233,23 @@ def test_nowrap_columns_keep_short_names_on_one_line():
     assert '<td class="num nw">3</td>' in html
     css = (Path(d.__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
     assert ".ccnb-table .nw { white-space: nowrap; }" in css
+
+
+def test_context_table_is_cut_at_table_rows_max_and_exports_every_row(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(d, "show_html", shown.append)
+    prm = load_params()
+    prm.report.table_rows_max = 10
+    ctx = d.Context(tables=None, params=prm, lang="en", month=d.parse_month("2026-10"), out_dir=tmp_path)
+    league = pd.DataFrame({"agent": [f"A{i:04d}" for i in range(1, 4801)], "score": range(4800)})
+    ctx.table(league, export="league.csv")
+    html = shown[-1]
+    assert html.count("<tr") == 1 + 10 and "A0010" in html and "A0011" not in html
+    assert "4,790 more rows are not shown; every row is in league.csv" in html
+    full = pd.read_csv(tmp_path / "files" / "league.csv", encoding="utf-8-sig")
+    assert len(full) == 4800 and full["agent"].iloc[-1] == "A4800"
+    ctx.table(league.head(10), export="short.csv")           # not cut: shown whole, no file
+    assert shown[-1].count("<tr") == 11 and "more rows" not in shown[-1]
+    assert not (tmp_path / "files" / "short.csv").exists()
+    ctx.table(league, max_rows=None)                           # a notebook may ask for every row
+    assert shown[-1].count("<tr") == 4801

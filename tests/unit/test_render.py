@@ -194,3 +194,22 @@ def test_wide_table_fits_the_a4_page(tmp_path):
     right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox))
     assert "123,464" in bbox                  # the last column made it onto the page
     assert right <= page_w - 16 / 25.4 * 72 + 1, (right, page_w)     # inside the 16 mm right margin
+
+
+def test_printer_prints_each_page_in_a_child_and_brings_back_its_warnings(tmp_path, pdf_text):
+    import psutil
+
+    page = tmp_path / "p.html"
+    page.write_text('<html><body><p>CHILD-TEXT</p><img src="http://example.invalid/x.png"></body></html>',
+                    encoding="utf-8")
+    me = psutil.Process()
+    with render.Printer() as printer:
+        render.LAST_PDF_WARNINGS.clear()
+        pdf = render.to_pdf(page, tmp_path / "a.pdf", printer=printer)
+        assert "CHILD-TEXT" in pdf_text(pdf)
+        assert any("example.invalid" in w for w in render.LAST_PDF_WARNINGS)   # from the child
+        children = {c.pid for c in me.children() if "resource_tracker" not in " ".join(c.cmdline())}
+        assert children                                                        # a fresh printer waits
+        render.to_pdf(page, tmp_path / "b.pdf", printer=printer)
+        assert (tmp_path / "b.pdf").read_bytes()[:5] == b"%PDF-"
+    assert not [c for c in me.children() if c.pid in children and c.is_running() and c.status() != "zombie"]
