@@ -274,6 +274,16 @@ def run_op(a: argparse.Namespace, op: str, engine_name: str = "duckdb", env: dic
     return res
 
 
+def _short(p) -> str:
+    """A process as the peak line names it: ``ccnb report``, ``kernel``, ``printer/checker`` ..."""
+    cmd = " ".join(p.cmdline())
+    for needle, name in (("ipykernel", "kernel"), ("spawn_main", "child (printer or data check)"),
+                         ("resource_tracker", "resource tracker"), ("ccnb report", "ccnb report")):
+        if needle in cmd:
+            return name
+    return cmd[:40]
+
+
 def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int, int, str]:
     """Run ``cmd``; (wall seconds, peak RSS of its process tree, exit code, stderr tail)."""
     t0 = time.perf_counter()
@@ -291,7 +301,8 @@ def measure(cmd: list[str], env: dict | None = None) -> tuple[float, int, int, s
             rss = sum(x.memory_info().rss for x in procs if x.is_running())
             if rss > peak:
                 peak = rss
-                peak_at = " > ".join(" ".join(x.cmdline()[-6:])[:80] for x in procs[1:][-1:])
+                peak_at = "; ".join(f"{_short(x)} {x.memory_info().rss / 2**30:.2f} GiB" for x in procs
+                                    if x.is_running())
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass
         time.sleep(0.05)
