@@ -55,6 +55,7 @@ from ccnb.nbrun import (PARAMETERS, check_kernel, check_notebook, describe_failu
                         select_notebooks)
 from ccnb.outcome import LockBusy, NotebookFailed, RenderFailed, ReportError, exit_code_of  # noqa: F401
 from ccnb.publish import clean_stale, publish, recover, recover_all, temp_name  # noqa: F401
+from ccnb.data.check import check_data  # noqa: F401 - validated in a child process
 from ccnb.runlock import RunLock, lock_path
 from ccnb.runrecord import VERSIONED, versions  # noqa: F401
 from ccnb import runrecord
@@ -115,45 +116,6 @@ def _out_dir(out: str | Path | None) -> Path:
         if parent.exists():
             break
     return d
-
-
-def _load_data(data_dir: Path, month: str, timezone: str):
-    import ccnb.data
-
-    if not data_dir.is_dir():
-        raise ccnb.data.DataError(f"data folder not found: {data_dir}")
-    return ccnb.data.load(data_dir, month=month, timezone=timezone)
-
-
-def _validate(data_dir: Path, month: str, timezone: str) -> str | None:
-    """Validate the month's data (building the shared DuckDB cache); the cache key."""
-    tables = _load_data(data_dir, month, timezone)
-    try:
-        return getattr(tables, "fingerprint", None)
-    finally:
-        tables.con.close()
-
-
-def check_data(data_dir: Path, month: str, timezone: str) -> str | None:
-    """Validate the data in a child process; the cache key, or the child's ``DataError`` re-raised.
-
-    Why a child: validating a 10M-contact month takes DuckDB gigabytes, and a closed
-    connection does not give them back to the operating system; the report process would
-    carry them while every notebook's kernel runs beside it. The child exits and frees them;
-    the kernels then read the validated cache it built.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    if not data_dir.is_dir():  # the common mistake, answered without a process
-        _load_data(data_dir, month, timezone)
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        try:
-            return pool.submit(_validate, data_dir, month, timezone).result()
-        except BrokenProcessPool:
-            raise ReportError(f"checking the data in {data_dir} stopped: the checking process died "
-                              "(out of memory? see the system log)") from None
 
 
 class _Request:
