@@ -150,8 +150,7 @@ def scores(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
     used = dict(train.attrs)
     del train
     parts = [score_batch(b, mdl, cp, lang) for b in stream.batches(tables, cutoff, cp, params.kpi)]
-    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    parts.clear()
+    out = stream.concat(parts)
     n = len(out)
     stream.remember_population(tables, cutoff, params, n)
     # ranks are given in customer_id order (``_row``: ties broken by the seed, whatever the

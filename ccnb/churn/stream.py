@@ -83,14 +83,20 @@ def batches(tables, cutoff, cp, kp, *, label_days: int | None = None, sample: in
         release_memory(con)  # DuckDB's buffers of the month's contacts: not kept beside the caller's results
 
 
+def concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The batches as one frame; empties ``parts`` (millions of rows: the batches are not kept
+    beside their concatenation)."""
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    parts.clear()
+    return df
+
+
 def ordered(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Batches' per-row results (each with ``_row``) as one frame in ``customer_id`` order, without ``_row``.
 
-    Empties ``parts`` once they are concatenated (millions of rows: the batches are not kept
-    beside their concatenation); ``_row`` being a permutation, one ``take`` puts the rows in order.
+    :func:`concat`, then one ``take`` (``_row`` is a permutation) puts the rows in order.
     """
-    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    parts.clear()
+    df = concat(parts)
     order = np.argsort(df["_row"].to_numpy(), kind="stable")
     return df.drop(columns="_row").take(order).reset_index(drop=True)
 

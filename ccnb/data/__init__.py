@@ -52,9 +52,8 @@ def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
         # Inside a Jupyter kernel DuckDB refuses to touch the setting without ipywidgets,
         # and then shows no progress bar anyway.
         pass
-    default = _duckdb_defaults()
-    mem = os.environ.get("CCNB_DUCKDB_MEMORY_LIMIT") or default.get("memory_limit")
-    threads = os.environ.get("CCNB_DUCKDB_THREADS") or default.get("threads")
+    mem = _memory_limit()
+    threads = os.environ.get("CCNB_DUCKDB_THREADS") or _duckdb_defaults().get("threads")
     if mem or threads:
         from ccnb.engine import configure_duckdb
 
@@ -77,7 +76,7 @@ def release_memory(con: duckdb.DuckDBPyConnection) -> None:
     again. Costs milliseconds; the next query re-reads what it needs from the cache file.
     Call it between phases (e.g. after streaming a large result), not while a result is open.
     """
-    mem = os.environ.get("CCNB_DUCKDB_MEMORY_LIMIT") or _duckdb_defaults().get("memory_limit")
+    mem = _memory_limit()
     try:
         con.execute("SET memory_limit = '16MB'")
     except duckdb.Error:  # something is pinned above it: nothing to give back now
@@ -89,6 +88,11 @@ def release_memory(con: duckdb.DuckDBPyConnection) -> None:
             configure_duckdb(con, mem)
         else:
             con.execute("RESET memory_limit")
+
+
+def _memory_limit() -> str | None:
+    """DuckDB's configured ``memory_limit``: ``$CCNB_DUCKDB_MEMORY_LIMIT``, else params' default (None: DuckDB's)."""
+    return os.environ.get("CCNB_DUCKDB_MEMORY_LIMIT") or _duckdb_defaults().get("memory_limit")
 
 
 @functools.lru_cache(maxsize=1)
