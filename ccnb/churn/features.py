@@ -116,6 +116,39 @@ def _ts(t: pd.Timestamp) -> str:
     return f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S}'"
 
 
+def _pop(cutoff: pd.Timestamp, sub: str = "") -> str:
+    """The customers active at the cutoff (signed up before its day, not left before it)."""
+    D = f"CAST({_ts(cutoff)} AS DATE)"
+    return f"""
+    SELECT customer_id, segment, value, signup_date, churn_date
+    FROM customers
+    WHERE signup_date < {D} AND (churn_date IS NULL OR churn_date >= {D}){sub}
+"""
+
+
+def _kc(cutoff: pd.Timestamp, sub: str = "") -> str:
+    """Complaints opened before the cutoff, ``resolved_before`` it or not."""
+    C = _ts(cutoff)
+    return f"""
+    SELECT customer_id, opened_ts, resolved_ts,
+           (resolved_ts IS NOT NULL AND resolved_ts < {C}) AS resolved_before
+    FROM complaints WHERE opened_ts < {C}{sub}
+"""
+
+
+def _keep(W: int, population: str) -> str:
+    """Population ``contacted``: an inbound contact or a complaint opened in the longest window
+    ``W``, or a complaint open at the cutoff (over ``a`` and ``k``); ``active``: everyone."""
+    if population == "active":
+        return "true"
+    return (f"(coalesce(a.contacts_{W}d, 0) > 0 OR coalesce(k.complaints_{W}d, 0) > 0 "
+            f"OR coalesce(k.complaints_open, 0) > 0)")
+
+
+def _days_since(cutoff: pd.Timestamp, col: str) -> str:
+    return f"epoch({_ts(cutoff)} - {col}) / 86400.0"
+
+
 def _ctes(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
           high_effort_max: int, population: str = "contacted", only: str | None = None,
           part: tuple[int, int] | None = None, churn_date: bool = False) -> str:
@@ -163,15 +196,8 @@ def _ctes(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: f
     counts = [f"{b}_{w}d" for w in ws for b, kd in WINDOWED.items() if kd == "count"]
     means = [f"{b}_{w}d" for w in ws for b, kd in WINDOWED.items() if kd != "count"]
     cols = ",\n       ".join([f"coalesce({c}, 0) AS {c}" for c in counts] + means)
-    keep = ("true" if population == "active" else
-            f"(coalesce(a.contacts_{W}d, 0) > 0 OR coalesce(k.complaints_{W}d, 0) > 0 "
-            f"OR coalesce(k.complaints_open, 0) > 0)")
     return f"""
-WITH pop AS (
-    SELECT customer_id, segment, value, signup_date, churn_date
-    FROM customers
-    WHERE signup_date < {D} AND (churn_date IS NULL OR churn_date >= {D}){sub}
-),
+WITH pop AS ({_pop(cutoff, sub)}),
 ib AS (  -- inbound contacts of known customers; the lag sees FCR-window days before the longest window
     SELECT contact_id, customer_id, arrival_ts, answer_ts, agent_id, abandoned, transferred, resolved, wait_s,
            lag(arrival_ts) OVER (PARTITION BY customer_id, coalesce(reason, '')
@@ -200,11 +226,7 @@ last AS (
     WHERE direction = 'inbound' AND customer_id IS NOT NULL AND arrival_ts < {C}{sub}
     GROUP BY customer_id
 ),
-kc AS (
-    SELECT customer_id, opened_ts, resolved_ts,
-           (resolved_ts IS NOT NULL AND resolved_ts < {C}) AS resolved_before
-    FROM complaints WHERE opened_ts < {C}{sub}
-),
+kc AS ({_kc(cutoff, sub)}),
 k AS (
     SELECT customer_id,
        {(',' + chr(10) + '       ').join(complaint_aggs)},
@@ -216,7 +238,7 @@ f AS (
     SELECT p.customer_id, p.segment, p.value,
            date_diff('day', p.signup_date, {D}) AS tenure_days,
            l.last_contact_ts,
-           epoch({C} - l.last_contact_ts) / 86400.0 AS days_since_contact,
+           {_days_since(cutoff, "l.last_contact_ts")} AS days_since_contact,
            {cols},
            coalesce(k.complaints_open, 0) AS complaints_open,
            k.open_complaint_days{", p.churn_date AS _churn_date" if churn_date else ""}
@@ -224,7 +246,7 @@ f AS (
     LEFT JOIN a ON a.customer_id = p.customer_id
     LEFT JOIN k ON k.customer_id = p.customer_id
     LEFT JOIN last l ON l.customer_id = p.customer_id
-    WHERE {keep}
+    WHERE {_keep(W, population)}
 )"""
 
 
@@ -262,72 +284,13 @@ def _select(cutoff: pd.Timestamp, label_days: int | None, row: bool) -> str:
 def feature_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
                 high_effort_max: int, population: str = "contacted") -> str:
     """The SELECT computing :func:`features` in one statement, rows in ``customer_id`` order (DuckDB SQL
-    over the contract's views): the definition. For millions of customers :func:`rank_sql` and
-    :func:`batch_sql` compute the same rows in parts (:mod:`ccnb.churn.stream`)."""
+    over the contract's views): the definition. For millions of customers :func:`ccnb.churn.parts.rank_sql` and
+    :func:`~ccnb.churn.parts.batch_sql` compute the same rows in parts (:mod:`ccnb.churn.stream`)."""
     W = max(int(w) for w in windows)
     return (_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s,
                   low_csat_max=low_csat_max, high_effort_max=high_effort_max, population=population)
             + f",\nrk AS (\n    {_ranks(W)}\n)\n{_select(cutoff, None, False)}\n"
             "FROM f JOIN rk ON rk.customer_id = f.customer_id\nORDER BY f.customer_id\n")
-
-
-def rank_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
-             high_effort_max: int, population: str = "contacted", sample: int | None = None, seed: int = 0) -> str:
-    """``customer_id``, ``r_score``, ``f_score``, ``m_score`` (RFM thirds of the whole population)
-    and ``_row`` (0-based position in ``customer_id`` order), one row per customer of the population.
-
-    ``sample``: only the ``sample`` customers with the smallest
-    ``md5("<seed>:<cutoff date>:<customer_id>")`` (a seeded uniform random subset, ranked
-    within the whole population all the same). Only the columns the ranks and the population
-    need are computed (DuckDB drops the other aggregates).
-    """
-    W = max(int(w) for w in windows)
-    q = (_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s, low_csat_max=low_csat_max,
-               high_effort_max=high_effort_max, population=population)
-         + f",\nrk AS (\n    {_ranks(W)}\n)\nSELECT * FROM rk")
-    if sample is not None:
-        q += (f"\nORDER BY md5_number('{int(seed)}:{cutoff:%Y-%m-%d}:' || customer_id), customer_id "
-              f"LIMIT {int(sample)}")
-    return q + "\n"
-
-
-def batch_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
-              high_effort_max: int, population: str = "contacted", ranks: str, sampled: bool = False,
-              part: tuple[int, int] | None = None, label_days: int | None = None) -> str:
-    """The rows of :func:`feature_sql` for the customers of the table ``ranks`` (made by :func:`rank_sql`),
-    unsorted, with ``_row``. ``sampled``: ``ranks`` holds a sample, and only its customers' rows
-    are read; ``part = (i, p)``: only customers with ``hash(customer_id) % p = i`` (a hash, not a
-    join, so that a part costs no memory to select). ``label_days`` adds ``churned`` (bool): the
-    customer left within that many days after the cutoff (as :func:`ccnb.churn.labels`)."""
-    return (_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s,
-                  low_csat_max=low_csat_max, high_effort_max=high_effort_max, population=population,
-                  only=f"SELECT customer_id FROM {ranks}" if sampled else None, part=part,
-                  churn_date=label_days is not None)
-            + f"\n{_select(cutoff, label_days, True)}\nFROM f JOIN {ranks} rk ON rk.customer_id = f.customer_id\n")
-
-
-def population_sql(cutoff: pd.Timestamp, windows, population: str = "contacted") -> str:
-    """``SELECT count(*)`` of the customers :func:`feature_sql` returns, without computing their features.
-
-    Same population: active at the cutoff and (``contacted``) with an inbound contact or a
-    complaint opened in the longest window, or a complaint open at the cutoff.
-    """
-    C = _ts(cutoff)
-    D = f"CAST({C} AS DATE)"
-    W = max(int(w) for w in windows)
-    active = f"signup_date < {D} AND (churn_date IS NULL OR churn_date >= {D})"
-    if population == "active":
-        return f"SELECT count(*) AS n FROM customers WHERE {active}"
-    return f"""
-SELECT count(*) AS n FROM customers p
-WHERE {active} AND (
-    p.customer_id IN (SELECT customer_id FROM interactions
-                      WHERE direction = 'inbound' AND customer_id IS NOT NULL
-                        AND arrival_ts >= {C} - INTERVAL {W} DAY AND arrival_ts < {C})
-    OR p.customer_id IN (SELECT customer_id FROM complaints
-                         WHERE customer_id IS NOT NULL AND opened_ts < {C} AND (opened_ts >= {C} - INTERVAL {W} DAY
-                                                    OR resolved_ts IS NULL OR resolved_ts >= {C})))
-"""
 
 
 def check_cutoff(tables, cutoff: pd.Timestamp) -> None:
@@ -336,13 +299,6 @@ def check_cutoff(tables, cutoff: pd.Timestamp) -> None:
     if end is not None and cutoff > end:
         raise ValueError(f"cutoff {cutoff:%Y-%m-%d %H:%M} is after what the data shows (as of {end:%Y-%m-%d}); "
                          "load the data for a later month")
-
-
-def sql_for(kind: str, cutoff: pd.Timestamp, cp, kp, **kw) -> str:
-    """``feature_sql`` / ``rank_sql`` / ``batch_sql`` (``kind``) with ``cp`` = ``params.churn``, ``kp`` = ``params.kpi``."""
-    f = {"features": feature_sql, "rank": rank_sql, "batch": batch_sql}[kind]
-    return f(cutoff, cp.lookback_days, fcr_window_days=kp.fcr_window_days, long_wait_s=kp.long_wait_s,
-             low_csat_max=cp.low_csat_max, high_effort_max=cp.high_effort_max, population=cp.population, **kw)
 
 
 def typed(df: pd.DataFrame) -> pd.DataFrame:

@@ -30,17 +30,21 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from ccnb.data import release_memory
-from ccnb.churn.features import check_cutoff, population_sql, sql_for, to_cutoff, typed
+from ccnb.data import memory_limit_bytes, release_memory
+from ccnb.churn.features import check_cutoff, to_cutoff, typed
+from ccnb.churn.parts import population_sql, sql_for
 
 #: Rows per batch. DuckDB hands out multiples of its vector size (2,048 rows); smaller
 #: batches are cut from those.
 CHUNK_ROWS = 200_000
 _VECTOR = 2048
-#: Customers whose features DuckDB computes in one query: a larger population is split into
-#: parts by ``_row`` (each query aggregates only its customers' contacts, so DuckDB's memory
-#: follows the part, not the month: one query for 4.3M customers exhausts a 2 GB cap).
-PART_ROWS = 1_000_000
+#: DuckDB memory per customer whose features one query computes (bytes): a larger population is
+#: split into parts by a hash of the id (each query aggregates only its customers' contacts, so
+#: DuckDB's memory follows the part, not the month). Measured on a 10M-contact month: parts of
+#: 1M customers fit a 2 GB ``memory_limit``, 0.5M fit 1 GB; one query for 5.6M exhausts 2 GB.
+PART_BYTES_PER_CUSTOMER = 2_000
+#: A fixed number of customers per part (tests); None: ``memory_limit / PART_BYTES_PER_CUSTOMER``.
+PART_ROWS: int | None = None
 _names = itertools.count()
 
 
@@ -49,8 +53,8 @@ def batches(tables, cutoff, cp, kp, *, label_days: int | None = None, sample: in
     """The feature rows at ``cutoff`` (typed as :func:`ccnb.churn.features`, plus ``_row``), in batches.
 
     Two steps in DuckDB: the RFM ranks of the whole population (a narrow temporary table,
-    :func:`ccnb.churn.features.rank_sql`; ``sample``: that many seeded random customers), then
-    the features of those customers, ``PART_ROWS`` at a time (:func:`~ccnb.churn.features.batch_sql`;
+    :func:`ccnb.churn.parts.rank_sql`; ``sample``: that many seeded random customers), then
+    the features of those customers, :func:`part_rows` at a time (:func:`~ccnb.churn.parts.batch_sql`;
     ``label_days`` adds ``churned``). At least one batch is yielded (empty when no customer
     qualifies), so that the columns are always known.
     """
@@ -64,7 +68,7 @@ def batches(tables, cutoff, cp, kp, *, label_days: int | None = None, sample: in
     con.execute(f"CREATE TEMP TABLE {name} AS {sql_for('rank', cutoff, cp, kp, sample=sample, seed=seed)}")
     try:
         total = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-        parts = max(1, -(-total // PART_ROWS))
+        parts = max(1, -(-total // part_rows(con)))
         empty = None
         for i in range(parts):
             res = con.execute(sql_for("batch", cutoff, cp, kp, ranks=name, label_days=label_days,
@@ -81,6 +85,13 @@ def batches(tables, cutoff, cp, kp, *, label_days: int | None = None, sample: in
     finally:
         con.execute(f"DROP TABLE IF EXISTS {name}")
         release_memory(con)  # DuckDB's buffers of the month's contacts: not kept beside the caller's results
+
+
+def part_rows(con) -> int:
+    """Customers per feature query: ``PART_ROWS`` if set, else what DuckDB's current limit holds."""
+    if PART_ROWS:
+        return int(PART_ROWS)
+    return max(50_000, memory_limit_bytes(con) // PART_BYTES_PER_CUSTOMER)
 
 
 def concat(parts: list[pd.DataFrame]) -> pd.DataFrame:

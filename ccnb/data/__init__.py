@@ -14,6 +14,7 @@ import functools
 import hashlib
 import inspect
 import os
+import re
 import shutil
 import threading
 import time
@@ -43,7 +44,8 @@ def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     ``$CCNB_DUCKDB_THREADS`` (``ccnb report`` sets them from the center's params), else by
     ``engine.duckdb`` in ``params/default.yaml``; beyond the cap DuckDB spills to disk (the
     data cache's ``spill/`` folder) instead of growing: validating 10M contacts takes 7 GB
-    uncapped, 2.3 GB with ``memory_limit: 2GB``, and is no slower.
+    uncapped, 2.3 GB with ``memory_limit: 2GB`` and is no slower (the default is 1GB: see README,
+    Performance).
     """
     con = duckdb.connect(database)
     try:
@@ -70,7 +72,7 @@ def release_memory(con: duckdb.DuckDBPyConnection) -> None:
 
     DuckDB keeps what a query read or built in its buffer pool, up to ``memory_limit``, until
     something needs the room; Python's allocations never ask, so after a heavy query a process
-    can hold DuckDB's 2 GB beside its own DataFrames. Lowering the limit evicts those blocks
+    can hold DuckDB's whole limit beside its own DataFrames. Lowering the limit evicts those blocks
     (back to disk or dropped: they are caches) and returns the memory; the configured limit
     (``$CCNB_DUCKDB_MEMORY_LIMIT`` or params' ``engine.duckdb.memory_limit``) is then set
     again. Costs milliseconds; the next query re-reads what it needs from the cache file.
@@ -88,6 +90,19 @@ def release_memory(con: duckdb.DuckDBPyConnection) -> None:
             configure_duckdb(con, mem)
         else:
             con.execute("RESET memory_limit")
+
+
+_UNITS = {"bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """The connection's current DuckDB ``memory_limit`` in bytes (DuckDB reports it as text, e.g. ``1.8 GiB``)."""
+    text = con.execute("SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'").fetchone()[0]
+    m = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", str(text))
+    if not m or m.group(2).lower() not in _UNITS | {"": 1}:
+        raise ValueError(f"DuckDB reported an unreadable memory_limit: {text!r}")
+    return int(float(m.group(1)) * _UNITS.get(m.group(2).lower(), 1))
 
 
 def _memory_limit() -> str | None:

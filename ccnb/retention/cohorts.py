@@ -69,7 +69,7 @@ def cohort_matrix(events: pd.DataFrame, id_col: str, time_col: str, freq: str = 
 
 
 def cohort_retention(spells: pd.DataFrame, start: str, end: str, as_of, freq: str = "M", *,
-                     id_col: str | None = None, first_cohort=None) -> pd.DataFrame:
+                     id_col: str | None = None, first_cohort=None, weight: str | None = None) -> pd.DataFrame:
     """Spell cohorts: share of each start cohort still in at the end of each period.
 
     ``spells``: one row per entity with ``start`` and ``end`` dates (``end`` empty while
@@ -77,10 +77,11 @@ def cohort_retention(spells: pd.DataFrame, start: str, end: str, as_of, freq: st
     whose spell had not ended by the end of period c + k (end on or after the first day
     of period c + k + 1) / entities of cohort c. A period not over at ``as_of`` (the
     cutoff: first instant after the report month) is NaN, and ends on or after the
-    cutoff are unknown, i.e. still in.
+    cutoff are unknown, i.e. still in. ``weight``: a column counting the entities of each row
+    (spells aggregated in the engine, e.g. per start and end month).
     """
     cut = pd.Timestamp(as_of)
-    df = spells[[start, end] + ([id_col] if id_col else [])].copy()
+    df = spells[[start, end] + ([id_col] if id_col else []) + ([weight] if weight else [])].copy()
     s = pd.to_datetime(df[start])
     df = df[(s < cut).to_numpy()]
     s = pd.to_datetime(df[start])
@@ -90,12 +91,14 @@ def cohort_retention(spells: pd.DataFrame, start: str, end: str, as_of, freq: st
     # the last period an entity is in at the period's end: the one before its end's period
     last_in = np.where(e.notna(), pd.PeriodIndex(e.fillna(cut), freq=freq).asi8 - 1, np.iinfo(np.int64).max // 2)
     last = _last_complete(cut, freq)
-    sizes = pd.Series(c).value_counts()
+    w = df[weight].to_numpy(dtype="int64") if weight else np.ones(len(df), dtype="int64")
+    sizes = pd.Series(w).groupby(c).sum()
     counts = {}
     for ci in np.unique(c):
-        li = last_in[c == ci]
+        m = c == ci
+        li, wi = last_in[m], w[m]
         for k in range(last - ci + 1):
-            counts[(ci, k)] = int((li >= ci + k).sum())
+            counts[(ci, k)] = int(wi[li >= ci + k].sum())
     fc = None if first_cohort is None else pd.Period(first_cohort, freq).ordinal
     return _frame(counts, sizes, freq, last, fc)
 

@@ -50,32 +50,61 @@ def customer_spells(tables, by: str = "signup", as_of=None) -> pd.DataFrame:
     customer id (restricted: never shown in reports).
     """
     as_of = pd.Timestamp(as_of if as_of is not None else tables.end)
+    df = tables.sql(_spell_source(by))
+    obs = observed_from(tables) if by == "signup" else None
+    return survival.spells(df, "start", "stop", as_of, observed_from=obs, groups="segment", id_col="customer_id")
+
+
+def _spell_source(by: str) -> str:
+    """SQL of one row per customer: ``customer_id``, ``segment``, ``start`` (sign-up, or first contact:
+    customers who contacted the center, their churn not before it), ``stop`` (churn date)."""
     if by == "signup":
-        df = tables.sql("SELECT customer_id, segment, signup_date AS start, churn_date AS stop FROM customers")
-        return survival.spells(df, "start", "stop", as_of, observed_from=observed_from(tables), groups="segment",
-                               id_col="customer_id")
+        return "SELECT customer_id, segment, signup_date AS start, churn_date AS stop FROM customers"
     if by == "first_contact":
-        df = tables.sql("""
+        return """
             SELECT c.customer_id, c.segment, f.first AS start, c.churn_date AS stop
             FROM customers c
             JOIN (SELECT customer_id, CAST(min(arrival_ts) AS DATE) AS first FROM interactions
-                  WHERE customer_id IS NOT NULL GROUP BY 1) f USING (customer_id)""")
-        df = df[pd.to_datetime(df["stop"]).isna() | (pd.to_datetime(df["stop"]) >= pd.to_datetime(df["start"]))]
-        return survival.spells(df, "start", "stop", as_of, groups="segment", id_col="customer_id")
+                  WHERE customer_id IS NOT NULL GROUP BY 1) f USING (customer_id)
+            WHERE c.churn_date IS NULL OR c.churn_date >= f.first"""
     raise ValueError(f"by must be 'signup' or 'first_contact', got {by!r}")
+
+
+def spells_sql(by: str, as_of, observed_from=None) -> str:
+    """SQL of :func:`customer_spells` without the id, computed in the engine (the same rules as
+    :func:`ccnb.retention.survival.spells`): ``segment``, ``start``, ``end`` (churn date before
+    ``as_of``, else NULL: censored), ``event`` (1/0), ``duration`` and ``entry`` (days, DOUBLE)."""
+    cut = f"CAST({_ts(pd.Timestamp(as_of).normalize())} AS DATE)"
+    entry = "0.0"
+    drop = ""
+    if observed_from is not None:
+        obs = f"CAST({_ts(pd.Timestamp(observed_from).normalize())} AS DATE)"
+        entry = f"CAST(greatest(date_diff('day', start, {obs}), 0) AS DOUBLE)"
+        drop = f" AND NOT coalesce(stop < {cut} AND stop < {obs}, false)"
+    return f"""
+SELECT segment, start, "end", CASE WHEN "end" IS NULL THEN 0 ELSE 1 END AS event,
+       CAST(date_diff('day', start, coalesce("end", {cut})) AS DOUBLE) AS duration, {entry} AS entry
+FROM (SELECT segment, CAST(start AS DATE) AS start, CAST(stop AS DATE) AS stop,
+             CASE WHEN CAST(stop AS DATE) < {cut} THEN CAST(stop AS DATE) END AS "end"
+      FROM ({_spell_source(by)}) src) s
+WHERE start < {cut}{drop}"""
 
 
 # --------------------------------------------------------------------------- cohorts and the KPI
 def cohorts(tables, month, params) -> pd.DataFrame:
     """Cohort matrix of the latest ``retention.cohort_months`` monthly cohorts (by
     ``retention.cohort_by``) that started inside the data: share still customers at the
-    end of each month since the cohort's month (see :func:`cohort_retention`)."""
+    end of each month since the cohort's month (see :func:`cohort_retention`). Customers are
+    counted per start and end month in the engine (millions of customers never reach pandas)."""
     r = params.retention
     m = pd.Period(str(month), "M")
-    sp = customer_spells(tables, r.cohort_by, (m + 1).start_time)
     first = max(pd.Period(observed_from(tables), "M"), m - (r.cohort_months - 1))
-    sp = sp.assign(stop=sp["end"])
-    return cohort_retention(sp, "start", "stop", (m + 1).start_time, first_cohort=first)
+    counts = tables.sql(f"""
+        SELECT date_trunc('month', start) AS start, date_trunc('month', "end") AS stop, count(*) AS n
+        FROM ({spells_sql(r.cohort_by, (m + 1).start_time)}) sp
+        WHERE start >= CAST({_ts(first.start_time)} AS DATE)
+        GROUP BY ALL ORDER BY ALL""")
+    return cohort_retention(counts, "start", "stop", (m + 1).start_time, first_cohort=first, weight="n")
 
 
 def retention_rate(tables, month, params) -> dict:
@@ -199,13 +228,12 @@ def experience(tables, starts, params) -> pd.DataFrame:
     return df
 
 
-def experience_group(df: pd.DataFrame) -> pd.Series:
-    """:data:`GROUPS` label per row: an open complaint, else a bad experience (any of
-    resolved complaint, FCR miss, long wait, abandon, low CSAT), else contacted with none,
-    else no contact."""
-    bad = df[["resolved_complaint", "fcr_miss", "long_wait", "abandoned", "low_csat"]].max(axis=1) > 0
-    return pd.Series(np.select([df["open_complaint"] > 0, bad, df["contacted"] > 0], list(GROUPS[:3]), GROUPS[3]),
-                     index=df.index)
+#: SQL of the :data:`GROUPS` label over :func:`experience_sql`'s flags: an open complaint, else a bad
+#: experience (any of resolved complaint, FCR miss, long wait, abandon, low CSAT), else contacted
+#: with none, else no contact.
+GROUP_SQL = """CASE WHEN open_complaint > 0 THEN 'open_complaint'
+     WHEN greatest(resolved_complaint, fcr_miss, long_wait, abandoned, low_csat) > 0 THEN 'bad_experience'
+     WHEN contacted > 0 THEN 'good_experience' ELSE 'no_contact' END"""
 
 
 # --------------------------------------------------------------------------- survival
@@ -222,22 +250,25 @@ def model_window(tables, month, params, months: int) -> list[pd.Timestamp]:
 def by_experience(tables, month, params) -> tuple[pd.DataFrame, pd.Timestamp]:
     """Landmark spells for survival by experience: customers active at the landmark (the
     start of the month ``retention.followup_months`` before the month end, or the earliest
-    with a full experience window), grouped by their experience before it
-    (:func:`experience_group`), followed to the month end.
+    with a full experience window), grouped by their experience before it (:data:`GROUP_SQL`),
+    followed to the month end; counted in the engine.
 
-    Returns (spells with ``duration`` days since the landmark, ``event``, ``group``,
-    ``segment`` and the flags; the landmark).
+    Returns (one row per ``group``, ``duration`` (days since the landmark to the churn day, or
+    to the month end when still a customer), ``event`` (1 churned) with ``customers`` =
+    how many customers share them; the landmark).
     """
     m = pd.Period(str(month), "M")
     landmark = model_window(tables, month, params, params.retention.followup_months)[0]
-    df = experience(tables, [landmark], params)
-    end = (m + 1).start_time
-    churn = pd.to_datetime(df["churn_date"])
-    df["event"] = (churn.notna() & (churn < end)).astype("int64")
-    stop = churn.where(df["event"] == 1, end)
-    df["duration"] = (stop - landmark).dt.days.astype(float)
-    df["group"] = experience_group(df)
-    return df.drop(columns=["customer_id"]), landmark
+    end = f"CAST({_ts((m + 1).start_time)} AS DATE)"
+    df = tables.sql(f"""
+        SELECT "group", duration, event, count(*) AS customers FROM (
+            SELECT {GROUP_SQL} AS "group",
+                   CASE WHEN churn_date < {end} THEN 1 ELSE 0 END AS event,
+                   CAST(date_diff('day', CAST({_ts(landmark)} AS DATE),
+                                  CASE WHEN churn_date < {end} THEN churn_date ELSE {end} END) AS DOUBLE) AS duration
+            FROM ({experience_sql([landmark], params)}) e) x
+        GROUP BY ALL ORDER BY ALL""")
+    return df, landmark
 
 
 def counting_process_sql(starts, cutoff, params, share: float = 1.0) -> str:
@@ -313,27 +344,33 @@ def cox_experience(tables, month, params) -> survival.CoxResult:
 def segment_survival(tables, month, params) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Survival over tenure since sign-up by segment (left-truncated): (Kaplan-Meier curves,
     summary with median stay and ``s_<n>m`` = share still customers after n months for
-    ``retention.survival_horizons_months``). Times in days."""
-    sp = customer_spells(tables, "signup", (pd.Period(str(month), "M") + 1).start_time)
+    ``retention.survival_horizons_months``). Times in days. Customers are counted per segment,
+    duration, event and entry in the engine, then weighted (the same curves as one row each)."""
+    cut = (pd.Period(str(month), "M") + 1).start_time
+    sp = tables.sql(f"""
+        SELECT segment, duration, event, entry, count(*) AS n
+        FROM ({spells_sql("signup", cut, observed_from(tables))}) s GROUP BY ALL ORDER BY ALL""")
     hz = {f"{h}m": h * DAYS_PER_MONTH for h in params.retention.survival_horizons_months}
-    km = survival.kaplan_meier(sp["duration"], sp["event"], sp["segment"], entry=sp["entry"])
-    summ = survival.survival_summary(sp["duration"], sp["event"], sp["segment"], entry=sp["entry"], horizons=hz)
+    args = (sp["duration"], sp["event"], sp["segment"])
+    km = survival.kaplan_meier(*args, entry=sp["entry"], weights=sp["n"])
+    summ = survival.survival_summary(*args, entry=sp["entry"], weights=sp["n"], horizons=hz)
     return km, summ
 
 
 def experience_survival(tables, month, params) -> dict:
     """Survival since the landmark by experience group (:func:`by_experience`): ``km``
     (curves, days), ``summary`` (``s_<n>m`` at whole months up to the follow-up),
-    ``logrank`` (all groups), ``landmark`` (Timestamp), ``months`` (follow-up)."""
+    ``logrank`` (all groups), ``landmark`` (Timestamp), ``months`` (follow-up), ``customers``."""
     df, landmark = by_experience(tables, month, params)
     months = int(round(df["duration"].max() / DAYS_PER_MONTH)) if len(df) else 0
     hz = {f"{k}m": k * DAYS_PER_MONTH - 0.5 for k in sorted({max(1, months // 2), months}) if k > 0}
-    km = survival.kaplan_meier(df["duration"], df["event"], df["group"])
-    summ = survival.survival_summary(df["duration"], df["event"], df["group"], horizons=hz)
-    return {"km": km, "summary": summ, "logrank": survival.logrank(df["duration"], df["event"], df["group"]),
-            "landmark": landmark, "months": months, "customers": len(df)}
+    args, w = (df["duration"], df["event"], df["group"]), df["customers"]
+    return {"km": survival.kaplan_meier(*args, weights=w),
+            "summary": survival.survival_summary(*args, weights=w, horizons=hz),
+            "logrank": survival.logrank(*args, weights=w),
+            "landmark": landmark, "months": months, "customers": int(w.sum())}
 
 
 __all__ = ["FLAGS", "GROUPS", "by_experience", "cohorts", "counting_process", "counting_process_sql", "cox_experience", "customer_spells",
-           "experience", "experience_group", "experience_sql", "experience_survival", "model_window", "monthly_retention",
-           "observed_from", "retention_rate", "segment_survival"]
+           "experience", "GROUP_SQL", "experience_sql", "experience_survival", "model_window", "monthly_retention",
+           "observed_from", "retention_rate", "segment_survival", "spells_sql"]

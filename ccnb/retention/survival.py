@@ -23,11 +23,11 @@ the curve too optimistic.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from ccnb.retention.hazards import CoxResult, cox, ph_check  # re-exported: one import path for callers
 
 Z95 = float(stats.norm.ppf(0.975))
 _ALL = "all"
@@ -76,7 +76,8 @@ def spells(frame: pd.DataFrame, start: str, end: str, as_of, *, observed_from=No
 
 
 # --------------------------------------------------------------------------- Kaplan-Meier
-def _split(durations, events, groups, entry):
+def _split(durations, events, groups, entry, weights=None):
+    """Per group (in order of first appearance): (durations, events, entry or None, weights or None)."""
     d = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=float)
     if d.shape != e.shape:
@@ -86,6 +87,9 @@ def _split(durations, events, groups, entry):
     en = None if entry is None else np.asarray(entry, dtype=float)
     if en is not None and (en > d).any():
         raise ValueError("an entry time is after its duration (entity observed after its spell ended)")
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    if w is not None and (w.shape != d.shape or np.isnan(w).any() or (w < 0).any()):
+        raise ValueError("weights must be one non-negative count per duration")
     if groups is None:
         g = np.full(len(d), _ALL, dtype=object)
     else:
@@ -99,20 +103,39 @@ def _split(durations, events, groups, entry):
         # at time 0 still counts, as without truncation
         keep = ~((en > 0) & (d <= en))
         d, e, g, en = d[keep], e[keep], g[keep], np.where(en[keep] > 0, en[keep], -1.0)
+        w = None if w is None else w[keep]
     for key in pd.unique(g):
         m = g == key
-        out[key] = (d[m], e[m], None if en is None else en[m])
+        out[key] = (d[m], e[m], None if en is None else en[m], None if w is None else w[m])
     return out
 
 
-def _km_one(d, e, en, alpha: float):
+def _survfunc(d, e, en, w):
+    """statsmodels' ``SurvfuncRight``; with frequency weights (``w``: how many entities share a
+    row) its standard errors are set to Greenwood's on the weighted counts, as for the same
+    entities one row each (statsmodels switches to Tsiatis' formula when weighted)."""
     from statsmodels.duration.survfunc import SurvfuncRight
 
+    sf = SurvfuncRight(d, e, entry=en, freq_weights=w)
+    if w is not None:
+        n, dd, sp = sf.n_risk.astype(float), sf.n_events.astype(float), sf.surv_prob
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = dd / np.clip(n * (n - dd), 1e-12, np.inf)
+        var[(n == dd) | (n == 0)] = np.nan
+        se = np.sqrt(np.cumsum(var))
+        ok = np.isfinite(se) | (sp != 0)
+        se[ok] *= sp[ok]
+        se[~ok] = np.nan
+        sf.surv_prob_se = se
+    return sf
+
+
+def _km_one(d, e, en, alpha: float, w=None):
     z = float(stats.norm.ppf(1 - alpha / 2))
     if len(d) == 0:
         return pd.DataFrame(columns=["time", "at_risk", "events", "survival", "lo", "hi"])
-    if e.sum() > 0:
-        sf = SurvfuncRight(d, e, entry=en)
+    if (e if w is None else e * w).sum() > 0:
+        sf = _survfunc(d, e, en, w)
         times, n, dd = sf.surv_times, sf.n_risk.astype(float), sf.n_events.astype(float)
         surv = np.where(n == dd, 0.0, sf.surv_prob)  # statsmodels floors S at 1e-16
         surv = np.minimum.accumulate(np.where(surv < 1e-15, 0.0, surv))
@@ -126,22 +149,26 @@ def _km_one(d, e, en, alpha: float):
         hi = np.exp(-np.exp(np.log(-v) + z * np.sqrt(var) / v))
     lo = np.where(np.isnan(lo), np.where(surv == 0, 0.0, 1.0), lo)
     hi = np.where(np.isnan(hi), np.where(surv == 0, 0.0, 1.0), hi)
-    df = pd.DataFrame({"time": times.astype(float), "at_risk": n.astype("int64"), "events": dd.astype("int64"),
+    df = pd.DataFrame({"time": times.astype(float), "at_risk": np.rint(n).astype("int64"),
+                       "events": np.rint(dd).astype("int64"),
                        "survival": surv, "lo": lo, "hi": hi})
     if len(df) == 0 or df["time"].iloc[0] > 0:
-        n0 = len(d) if en is None else int((en < 0).sum())
+        w1 = np.ones(len(d)) if w is None else w
+        n0 = int(round(w1.sum() if en is None else w1[en < 0].sum()))
         df = pd.concat([pd.DataFrame({"time": [0.0], "at_risk": [n0], "events": [0], "survival": [1.0],
                                       "lo": [1.0], "hi": [1.0]}), df], ignore_index=True)
     return df
 
 
-def kaplan_meier(durations, events, groups=None, *, entry=None, alpha: float = 0.05) -> pd.DataFrame:
+def kaplan_meier(durations, events, groups=None, *, entry=None, weights=None, alpha: float = 0.05) -> pd.DataFrame:
     """Kaplan-Meier survival curves with pointwise confidence bands, one per group.
 
     ``durations``: time from start to the event or to censoring (same unit out as in);
     ``events``: 1 if the spell ended (churn, leave), 0 if censored at the cutoff;
     ``groups``: optional labels (one curve each, in order of first appearance);
-    ``entry``: optional left-truncation times (at risk only after ``entry``).
+    ``entry``: optional left-truncation times (at risk only after ``entry``);
+    ``weights``: optional counts of entities per row (a table aggregated in the engine, one row
+    per distinct duration, event, entry and group): the same curves as one row per entity.
 
     S(t) = prod over event times t_i <= t of (1 - d_i / n_i), with n_i at risk just
     before t_i and d_i events at t_i (statsmodels ``SurvfuncRight``). Band: exponential
@@ -154,8 +181,8 @@ def kaplan_meier(durations, events, groups=None, *, entry=None, alpha: float = 0
     ``lo``, ``hi`` (band). A group without events is the single time-0 row.
     """
     parts = []
-    for key, (d, e, en) in _split(durations, events, groups, entry).items():
-        df = _km_one(d, e, en, alpha)
+    for key, (d, e, en, w) in _split(durations, events, groups, entry, weights).items():
+        df = _km_one(d, e, en, alpha, w)
         df.insert(0, "group", key)
         parts.append(df)
     cols = ["group", "time", "at_risk", "events", "survival", "lo", "hi"]
@@ -179,29 +206,29 @@ def survival_at(km: pd.DataFrame, t: float) -> pd.Series:
     return pd.DataFrame(rows).T.astype(float)
 
 
-def survival_summary(durations, events, groups=None, *, entry=None, horizons=(), alpha: float = 0.05,
-                     overall: bool = False) -> pd.DataFrame:
+def survival_summary(durations, events, groups=None, *, entry=None, weights=None, horizons=(),
+                     alpha: float = 0.05, overall: bool = False) -> pd.DataFrame:
     """Per group: ``n`` (entities), ``events``, ``median`` survival time with ``median_lo`` /
     ``median_hi`` (NaN where the curve never reaches 50 %: "median not reached"), and
     ``s_<h>`` = survival at each horizon ``h`` (same unit as the durations; NaN past the
     longest follow-up of the group); ``horizons`` may be a mapping name -> time, giving
     columns ``s_<name>``. Median interval: statsmodels ``quantile_ci`` (Brookmeyer-Crowley,
     cloglog transform). ``overall=True`` adds a first row ``group="all"`` over everyone.
+    ``weights``: entities per row, as in :func:`kaplan_meier`.
     """
     import warnings
 
-    from statsmodels.duration.survfunc import SurvfuncRight
-
     hz = dict(horizons) if isinstance(horizons, dict) else {f"{h:g}": h for h in horizons}
-    parts = _split(durations, events, groups, entry)
+    parts = _split(durations, events, groups, entry, weights)
     if overall and groups is not None:
-        parts = {_ALL: next(iter(_split(durations, events, None, entry).values())), **parts}
+        parts = {_ALL: next(iter(_split(durations, events, None, entry, weights).values())), **parts}
     rows = []
-    for key, (d, e, en) in parts.items():
-        row = {"group": key, "n": int(len(d)), "events": int(e.sum()),
+    for key, (d, e, en, w) in parts.items():
+        w1 = np.ones(len(d)) if w is None else w
+        row = {"group": key, "n": int(round(w1.sum())), "events": int(round((e * w1).sum())),
                "median": np.nan, "median_lo": np.nan, "median_hi": np.nan}
-        if e.sum() > 0:
-            sf = SurvfuncRight(d, e, entry=en)
+        if row["events"] > 0:
+            sf = _survfunc(d, e, en, w)
             med = sf.quantile(0.5)
             if np.isfinite(med) and sf.surv_prob.min() <= 0.5:
                 row["median"] = float(med)
@@ -210,7 +237,7 @@ def survival_summary(durations, events, groups=None, *, entry=None, horizons=(),
                     lo, hi = sf.quantile_ci(0.5, alpha=alpha)
                 row["median_lo"] = float(lo) if np.isfinite(lo) else np.nan
                 row["median_hi"] = float(hi) if np.isfinite(hi) else np.nan
-        km = _km_one(d, e, en, alpha)
+        km = _km_one(d, e, en, alpha, w)
         for name, h in hz.items():
             row[f"s_{name}"] = (float(km.loc[km["time"] <= h, "survival"].iloc[-1])
                                 if len(d) and h <= d.max() else np.nan)
@@ -219,125 +246,63 @@ def survival_summary(durations, events, groups=None, *, entry=None, horizons=(),
 
 
 # --------------------------------------------------------------------------- log-rank
-def logrank(durations, events, groups, *, entry=None) -> dict:
+def logrank(durations, events, groups, *, entry=None, weights=None) -> dict:
     """Log-rank test that all groups share one survival curve (statsmodels ``survdiff``).
 
     Returns ``{"chi2", "df", "p", "groups"}``; ``p`` is NaN with fewer than two groups or
     no events. Observed minus expected events per group are summed over event times and
     compared with their covariance: chi2 with (groups - 1) degrees of freedom.
+    ``weights`` (entities per row, as in :func:`kaplan_meier`): the same test from the
+    weighted counts (:func:`_logrank_counts`; ``survdiff`` takes no frequency weights).
     """
     from statsmodels.duration.survfunc import survdiff
 
     d = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=float)
     g = pd.Series(groups).astype(str).to_numpy()
+    w = None if weights is None else np.asarray(weights, dtype=float)
     k = len(pd.unique(g))
-    if k < 2 or e.sum() == 0:
+    if k < 2 or (e if w is None else e * w).sum() == 0:
         return {"chi2": np.nan, "df": max(k - 1, 0), "p": np.nan, "groups": k}
-    chi2, p = survdiff(d, e, g, entry=None if entry is None else np.asarray(entry, dtype=float))
+    en = None if entry is None else np.asarray(entry, dtype=float)
+    if w is None:
+        chi2, p = survdiff(d, e, g, entry=en)
+    else:
+        chi2 = _logrank_counts(d, e, g, en, w)
+        p = stats.chi2.sf(chi2, k - 1)
     return {"chi2": float(chi2), "df": k - 1, "p": float(p), "groups": k}
 
 
-# --------------------------------------------------------------------------- Cox
-@dataclass
-class CoxResult:
-    """A fitted Cox model: ``table`` (one row per covariate), ``ph`` (proportional-hazards
-    check), ``n`` (rows), ``entities``, ``events``; ``result`` is statsmodels' fit."""
+def _logrank_counts(d, e, g, en, w) -> float:
+    """Log-rank chi2 from weighted rows, as ``survdiff`` computes it from one row per entity.
 
-    table: pd.DataFrame
-    ph: pd.DataFrame
-    n: int
-    entities: int
-    events: int
-    result: object = field(repr=False, default=None)
-
-
-def cox(frame: pd.DataFrame, covariates: list[str], *, duration: str = "duration", event: str = "event",
-        entry: str | None = None, strata: str | None = None, cluster: str | None = None,
-        entity: str | None = None, ties: str = "efron", alpha: float = 0.05) -> CoxResult:
-    """Cox proportional-hazards regression (statsmodels ``PHReg``).
-
-    h(t | x) = h0(t) exp(b'x): ``hr`` = exp(b) multiplies the hazard (here: how much
-    faster entities leave) for one unit more of a covariate (for a 0/1 flag: having it),
-    all other covariates held equal. ``frame`` may be in counting-process form (one row
-    per entity and interval, ``entry`` = interval start on the time scale) to carry
-    covariates that change over time; ``cluster`` (entity id) then gives robust
-    (sandwich) standard errors; ``entity`` (default ``cluster``) names the column counted
-    for ``entities``. ``strata``: a separate baseline hazard per stratum.
-
-    ``table`` columns: ``covariate``, ``coef``, ``se``, ``hr``, ``hr_lo``, ``hr_hi``
-    (interval at 1 - ``alpha``), ``p``, ``share`` (share of rows with the covariate
-    non-zero). ``ph``: see :func:`ph_check`.
+    At each event time t: n_j(t) entities of group j at risk (entry < t <= duration; weights
+    summed), d_j(t) events, N and D their totals. O - E of group j = sum_t d_j - D n_j / N;
+    Var_jk = sum_t D (N - D) / (N - 1) r_j (1[j = k] - r_k), r = n / N, over times with N > 1;
+    chi2 = (O - E)' Var^-1 (O - E) over all groups but the first (sorted labels).
     """
-    from statsmodels.duration.hazard_regression import PHReg
+    labels, gi = np.unique(g, return_inverse=True)
+    ut = np.unique(d[e > 0])
+    n = np.zeros((len(labels), len(ut)))
+    o = np.zeros_like(n)
 
-    df = frame.dropna(subset=[duration, event] + covariates)
-    x = df[covariates].astype(float)
-    keep = [c for c in covariates if x[c].std() > 0]
-    model = PHReg(df[duration].to_numpy(float), x[keep].to_numpy(), status=df[event].to_numpy(float),
-                  entry=None if entry is None else df[entry].to_numpy(float),
-                  strata=None if strata is None else df[strata].astype(str).to_numpy(), ties=ties)
-    res = _fit(model, None if cluster is None else pd.factorize(df[cluster])[0])
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    b, se = np.asarray(res.params), np.asarray(res.bse)
-    rows = []
-    for c in covariates:
-        if c in keep:
-            i = keep.index(c)
-            p = 2 * stats.norm.sf(abs(b[i] / se[i]))
-            rows.append({"covariate": c, "coef": b[i], "se": se[i], "hr": np.exp(b[i]),
-                         "hr_lo": np.exp(b[i] - z * se[i]), "hr_hi": np.exp(b[i] + z * se[i]), "p": p})
-        else:
-            rows.append({"covariate": c, "coef": np.nan, "se": np.nan, "hr": np.nan, "hr_lo": np.nan,
-                         "hr_hi": np.nan, "p": np.nan})
-    table = pd.DataFrame(rows)
-    table["share"] = [float((x[c] != 0).mean()) for c in covariates]
-    ph = ph_check(res, df[duration].to_numpy(float), df[event].to_numpy(float), keep)
-    who = entity or cluster
-    ents = df[who].nunique() if who else len(df)
-    return CoxResult(table=table, ph=ph, n=len(df), entities=int(ents), events=int(df[event].sum()), result=res)
+    def at_least(x, wx):  # sum of wx over x >= t, for every t in ut
+        order = np.argsort(x, kind="stable")
+        cs = np.concatenate(([0.0], np.cumsum(wx[order])))
+        return cs[-1] - cs[np.searchsorted(x[order], ut, side="left")]
 
-
-def _fit(model, groups):
-    """Newton-Raphson (statsmodels' default); it has no line search, so when a rare covariate
-    makes the first step overshoot (non-finite estimates, or a likelihood below the start),
-    BFGS finds the way and Newton polishes from there."""
-    import warnings
-
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        res = model.fit(groups=groups, disp=0)
-        start = model.loglike(np.zeros(model.exog.shape[1]))
-        if np.all(np.isfinite(res.params)) and model.loglike(res.params) >= start:
-            return res
-        rough = model.fit(method="bfgs", maxiter=1000, disp=0)
-        return model.fit(groups=groups, start_params=rough.params, disp=0)
-
-
-def ph_check(result, durations, events, names: list[str]) -> pd.DataFrame:
-    """Proportional-hazards check: does a covariate's effect drift over time?
-
-    Schoenfeld residuals of each covariate at the event times, correlated (Pearson)
-    with the rank of the event time; under proportional hazards the correlation is
-    about 0. Columns ``covariate``, ``rho``, ``p`` (t-test of rho = 0), ``ok``
-    (p >= 0.05). A failing covariate has an effect that fades or grows with time:
-    read its hazard ratio as an average over the follow-up.
-    """
-    r = np.asarray(result.schoenfeld_residuals)
-    t = np.asarray(durations, float)
-    ev = np.asarray(events, float) > 0
-    rows = []
-    rr = r[ev] if r.shape[0] == len(t) else r
-    tt = stats.rankdata(t[ev])
-    for i, c in enumerate(names):
-        x = rr[:, i]
-        ok = ~np.isnan(x)
-        if ok.sum() < 3 or np.nanstd(x) == 0:
-            rows.append({"covariate": c, "rho": np.nan, "p": np.nan, "ok": True})
-            continue
-        rho, p = stats.pearsonr(tt[ok], x[ok])
-        rows.append({"covariate": c, "rho": float(rho), "p": float(p), "ok": bool(p >= 0.05)})
-    return pd.DataFrame(rows, columns=["covariate", "rho", "p", "ok"])
+    for j in range(len(labels)):
+        m = gi == j
+        n[j] = at_least(d[m], w[m]) - (0.0 if en is None else at_least(en[m], w[m]))
+        ev = m & (e > 0)
+        o[j] = np.bincount(np.searchsorted(ut, d[ev]), weights=w[ev] * e[ev], minlength=len(ut))
+    N, D = n.sum(axis=0), o.sum(axis=0)
+    ix = N > 1
+    r = n[:, ix] / N[ix]
+    oe = (o[:, ix] - r * D[ix]).sum(axis=1)[1:]
+    s = D[ix] * (N[ix] - D[ix]) / np.clip(N[ix] - 1, 1e-10, np.inf)
+    var = np.diag((s * r[1:]).sum(axis=1)) - np.einsum("t,it,jt->ij", s, r[1:], r[1:])
+    return float(oe @ np.linalg.solve(var, oe))
 
 
 __all__ = ["CoxResult", "cox", "kaplan_meier", "logrank", "ph_check", "spells", "survival_at",

@@ -13,6 +13,7 @@ import pytest
 import ccnb.churn
 import ccnb.data
 from ccnb.churn import report, stream
+from ccnb.churn.parts import sql_for
 from ccnb.params import load_params
 
 pytestmark = pytest.mark.slow
@@ -31,9 +32,12 @@ def fresh(small_sample):
     return ccnb.data.load(small_sample, month="2026-10")
 
 
-def test_features_in_parts_and_batches_equal_the_definition(small_sample, params, monkeypatch):
+@pytest.mark.parametrize("population", ["contacted", "active"])
+def test_features_in_parts_and_batches_equal_the_definition(small_sample, population, monkeypatch):
+    """The lean rank query (:func:`ccnb.churn.parts.rank_sql`) and the parts give the definition's rows."""
+    params = load_params(overrides={"churn": {"population": population}})
     t = fresh(small_sample)
-    whole = F.typed(t.sql(F.sql_for("features", CUTOFF, params.churn, params.kpi)))
+    whole = F.typed(t.sql(sql_for("features", CUTOFF, params.churn, params.kpi)))
     assert len(whole) > 3000
     monkeypatch.setattr(stream, "PART_ROWS", 1_000)     # several DuckDB queries, split by hash
     monkeypatch.setattr(stream, "CHUNK_ROWS", 777)      # batches cut from DuckDB's vectors

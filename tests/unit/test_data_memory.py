@@ -38,3 +38,21 @@ def test_release_memory_without_a_configured_limit_resets_to_duckdbs_default(tmp
     default = _limit(con)
     ccnb.data.release_memory(con)
     assert _limit(con) == default
+
+
+def test_memory_limit_in_bytes_sizes_the_churn_parts(monkeypatch):
+    import duckdb
+
+    from ccnb.churn import stream
+
+    con = duckdb.connect()
+    for text, n in (("1GB", 10**9), ("750MB", 750 * 10**6), ("2GiB", 2 * 2**30)):
+        con.execute(f"SET memory_limit = '{text}'")
+        # DuckDB reports the limit rounded to 3-4 significant digits ("953.6 MiB")
+        assert abs(ccnb.data.memory_limit_bytes(con) - n) < n * 1e-3, text
+    con.execute("SET memory_limit = '1GB'")
+    assert abs(stream.part_rows(con) - 500_000) < 500       # 2,000 bytes per customer
+    con.execute("SET memory_limit = '16MB'")
+    assert stream.part_rows(con) == 50_000                  # never smaller
+    monkeypatch.setattr(stream, "PART_ROWS", 1234)
+    assert stream.part_rows(con) == 1234

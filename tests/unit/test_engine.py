@@ -40,7 +40,7 @@ def test_settings_precedence_argument_env_params(clean_env):
 
 def test_default_is_duckdb(clean_env):
     s = engine.Settings.resolve(load_params())
-    assert s.name == "duckdb" and s.duckdb_memory_limit == "2GB"   # params/default.yaml
+    assert s.name == "duckdb" and s.duckdb_memory_limit == "1GB"   # params/default.yaml
     assert isinstance(engine.get(s), engine.DuckDBEngine)
 
 
@@ -178,7 +178,7 @@ def test_connections_are_capped_by_default(clean_env, tmp_path, monkeypatch):
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
     con = ccnb.data.connect()
     mem, spill = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
-    assert mem.replace(" ", "") in ("1.8GiB", "2.0GB", "2GB") and spill == str(tmp_path / "spill")
+    assert mem.replace(" ", "") in ("953.6MiB", "1.0GB", "1GB") and spill == str(tmp_path / "spill")
     clean_env.setenv(engine.ENV_MEMORY, "512MB")
     clean_env.setenv(engine.ENV_THREADS, "1")
     con = ccnb.data.connect()

@@ -96,9 +96,26 @@ def test_experience_flags_by_hand(tables, params):
     assert sep.loc["C2"].tolist() == [0, 1, 0, 0, 0, 0, 1]
     assert sep.loc["C6"].tolist() == [0, 0, 0, 0, 0, 0, 1]
     assert sep.loc["C1"].tolist() == [0] * 7
-    groups = C.experience_group(df[df["s"] == pd.Timestamp("2026-10-01")].set_index("customer_id"))
-    assert groups.to_dict() == {"C1": "open_complaint", "C2": "bad_experience", "C3": "no_contact",
-                                "C4": "good_experience", "C6": "no_contact"}
+    groups = tables.sql(f"SELECT customer_id, {C.GROUP_SQL} AS g "
+                        f"FROM ({C.experience_sql([pd.Timestamp('2026-10-01')], params)}) e")
+    assert groups.set_index("customer_id")["g"].to_dict() == {
+        "C1": "open_complaint", "C2": "bad_experience", "C3": "no_contact", "C4": "good_experience",
+        "C6": "no_contact"}
+
+
+def test_landmark_spells_counted_by_group(tables, params):
+    """Landmark 1 Sep (the first month start with 60 days of data behind it), followed to 1 Nov:
+    C1 no contact before it, stays (61 days); C2 resolved complaint: bad experience, stays; C3 no
+    contact, leaves 15 Oct (44 days); C5 no contact, leaves 20 Sep (19 days); C6 contacted, stays."""
+    df, landmark = C.by_experience(tables, "2026-10", params)
+    assert landmark == pd.Timestamp("2026-09-01")
+    assert df.values.tolist() == [["bad_experience", 61, 0, 1], ["good_experience", 61, 0, 1],
+                                  ["no_contact", 19, 1, 1], ["no_contact", 44, 1, 1], ["no_contact", 61, 0, 1]]
+    exp = C.experience_survival(tables, "2026-10", params)
+    assert exp["customers"] == 6 - 1 and exp["months"] == 2
+    nc = exp["km"][exp["km"]["group"] == "no_contact"]
+    assert nc["at_risk"].tolist() == [3, 3, 2]
+    assert nc["survival"].tolist() == pytest.approx([1, 2 / 3, 1 / 3])   # C5 at 19 days, C3 at 44
 
 
 def test_experience_does_not_look_past_the_month_start(tables, params):

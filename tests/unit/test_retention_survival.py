@@ -115,6 +115,40 @@ def test_logrank_matches_lifelines():
     assert math.isnan(logrank(t, e, np.zeros(len(t)))["p"])
 
 
+def _aggregated(t, e, entry, g):
+    """The rows counted per distinct (group, duration, event, entry), as the engine returns them."""
+    df = pd.DataFrame({"g": g, "t": t, "e": e, "entry": entry})
+    return df.groupby(["g", "t", "e", "entry"], sort=False).size().rename("n").reset_index()
+
+
+@pytest.mark.parametrize("truncated", [False, True])
+def test_weighted_rows_give_the_same_curves_summary_and_test(truncated):
+    """Counts per distinct row (weights) are the same entities as one row each: the curves, the
+    bands, the medians with their intervals and the log-rank test must not move (statsmodels
+    switches to another variance formula when weighted; ccnb keeps Greenwood's)."""
+    t, e, entry, g = _data(6, n=3000)
+    g = np.where(g == "a", "a", "b")
+    t = np.where(g == "a", np.round(t * 0.7), t)  # group a leaves faster: a clear log-rank
+    entry = np.minimum(entry, t)
+    en = entry if truncated else np.zeros(len(t))
+    agg = _aggregated(t, e, en, g)
+    assert len(agg) < len(t) / 2
+    kw = {"entry": en} if truncated else {}
+    kw_w = {"entry": agg["entry"]} if truncated else {}
+    pd.testing.assert_frame_equal(kaplan_meier(t, e, g, **kw),
+                                  kaplan_meier(agg["t"], agg["e"], agg["g"], weights=agg["n"], **kw_w))
+    one = survival_summary(t, e, g, horizons=(10, 30), overall=True, **kw)
+    many = survival_summary(agg["t"], agg["e"], agg["g"], weights=agg["n"], horizons=(10, 30), overall=True, **kw_w)
+    assert many["median_lo"].notna().all()
+    pd.testing.assert_frame_equal(one, many, rtol=1e-12)
+    ref, mine = logrank(t, e, g, **kw), logrank(agg["t"], agg["e"], agg["g"], weights=agg["n"], **kw_w)
+    assert ref["p"] < 1e-3
+    assert mine["chi2"] == pytest.approx(ref["chi2"], rel=1e-10)
+    assert mine["p"] == pytest.approx(ref["p"], rel=1e-6) and mine["df"] == ref["df"] == 1
+    with pytest.raises(ValueError, match="weights"):
+        kaplan_meier([1, 2], [1, 0], weights=[1, -1])
+
+
 def _cox_data(seed, n=600):
     r = np.random.default_rng(seed)
     x = r.integers(0, 2, n).astype(float)
