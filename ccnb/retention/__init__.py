@@ -5,7 +5,8 @@
 >>> ccnb.retention.agent_attrition(tables, "2026-10")               # by team / supervisor / shift / tenure
 
 Generic (any table of entity, start, end-or-censored, groups): :mod:`.survival`
-(``spells``, ``kaplan_meier``, ``survival_summary``, ``logrank``, ``cox``, ``ph_check``) and
+(``spells``, ``kaplan_meier``, ``survival_summary``, ``logrank``), :mod:`.hazards` (``cox``,
+``ph_check``) and
 :mod:`.cohorts` (``cohort_matrix`` from activity, ``cohort_retention`` from spells).
 Customers: :mod:`.customers` (cohorts, the retention KPI, survival by segment and by
 service experience, Cox model of churn on experience). Agents: :mod:`.agents`

@@ -330,7 +330,7 @@ def cox_experience(tables, month, params) -> survival.CoxResult:
     """Cox model of churn on the month's service experience (:data:`FLAGS`), stratified by
     segment, on tenure (left-truncated counting process). Standard errors are the model's
     (valid for a counting-process partial likelihood; cluster-robust ones cost a second
-    pass, see :func:`ccnb.retention.survival.cox`). With more customers than
+    pass, see :func:`ccnb.retention.hazards.cox`). With more customers than
     ``retention.cox_max_customers`` a seeded random sample of whole customers is used:
     estimates stay unbiased, intervals widen.
 

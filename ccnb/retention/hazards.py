@@ -42,13 +42,26 @@ def cox(frame: pd.DataFrame, covariates: list[str], *, duration: str = "duration
 
     ``table`` columns: ``covariate``, ``coef``, ``se``, ``hr``, ``hr_lo``, ``hr_hi``
     (interval at 1 - ``alpha``), ``p``, ``share`` (share of rows with the covariate
-    non-zero). ``ph``: see :func:`ph_check`.
+    non-zero); NaN for a covariate that is constant, or a 0/1 flag with no event among its rows
+    (or outside them): no finite estimate exists. ``ph``: see :func:`ph_check`.
     """
     from statsmodels.duration.hazard_regression import PHReg
 
     df = frame.dropna(subset=[duration, event] + covariates)
     x = df[covariates].astype(float)
-    keep = [c for c in covariates if x[c].std() > 0]
+    ev = df[event].to_numpy(float) > 0
+
+    def estimable(c: str) -> bool:
+        """Varies; a 0/1 flag also needs events both with and without it: else its coefficient has
+        no finite estimate (the likelihood keeps rising as it runs to -inf or +inf)."""
+        v = x[c].to_numpy()
+        if not v.std() > 0:
+            return False
+        if not np.isin(v, (0.0, 1.0)).all():
+            return True
+        return bool(ev[v == 1].any() and ev[v == 0].any())
+
+    keep = [c for c in covariates if estimable(c)]
     model = PHReg(df[duration].to_numpy(float), x[keep].to_numpy(), status=df[event].to_numpy(float),
                   entry=None if entry is None else df[entry].to_numpy(float),
                   strata=None if strata is None else df[strata].astype(str).to_numpy(), ties=ties)

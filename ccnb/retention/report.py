@@ -41,6 +41,11 @@ def nowrap(text) -> str:
     return "\u2060".join(str(text))
 
 
+def months_text(n: int, lang: str = "en") -> str:
+    """``1 month`` / ``6 months`` (``1 个月`` / ``6 个月``)."""
+    return t("retention.one_month", lang) if int(n) == 1 else t("retention.n_months", lang, n=int(n))
+
+
 def _hr(x: float) -> str:
     return f"{x:.1f}" if x < 10 else f"{x:.0f}"
 
@@ -82,7 +87,7 @@ def cards(rate: dict, attrition: pd.DataFrame, lang: str = "en") -> list[dict]:
     return [
         {"label": t("retention.card_retention", lang, months=rate["months"]), "value": rate["value"], "fmt": "pct",
          "target": rate["target"], "light": rate["light"], "note": note},
-        {"label": t("retention.card_attrition", lang, months=int(c["months"])), "value": c["annualised"],
+        {"label": t("retention.card_attrition", lang, months=months_text(c["months"], lang)), "value": c["annualised"],
          "fmt": "pct", "target": c["target"], "light": c["light"],
          "note": t("retention.card_attrition_note", lang, leavers=int(c["leavers"]), hires=int(c["hires"]))},
     ]
@@ -139,7 +144,8 @@ def segment_table(summary: pd.DataFrame, horizons, lang: str = "en") -> pd.DataF
                                           f"{m / DAYS_PER_MONTH:.0f}" for m in summary["median"]],
     })
     for h in horizons:
-        df[t("retention.col_after_months", lang, n=h)] = [_fmt(v, "pct", lang) for v in summary[f"s_{h}m"]]
+        df[t("retention.col_after_months", lang, months=months_text(h, lang))] = [_fmt(v, "pct", lang)
+                                                                                  for v in summary[f"s_{h}m"]]
     return df
 
 
@@ -158,7 +164,8 @@ def experience_table(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         t("retention.col_left", lang): s["events"].astype("int64").to_numpy(),
     })
     for c in [c for c in s.columns if c.startswith("s_") and c.endswith("m")]:
-        df[t("retention.col_after_months", lang, n=int(c[2:-1]))] = [_fmt(v, "pct", lang) for v in s[c]]
+        df[t("retention.col_after_months", lang, months=months_text(int(c[2:-1]), lang))] = [_fmt(v, "pct", lang)
+                                                                                            for v in s[c]]
     return df
 
 
@@ -180,7 +187,8 @@ def experience_sentence(summary: pd.DataFrame, lang: str = "en") -> Sentence | N
     a, b = s.loc["open_complaint", col], s.loc["no_contact", col]
     if pd.isna(a) or pd.isna(b):
         return None
-    return ("retention.experience_sentence", {"months": int(col[2:-1]), "a": _fmt(a, "pct0", lang),
+    return ("retention.experience_sentence", {"months": months_text(int(col[2:-1]), lang),
+                                              "a": _fmt(a, "pct0", lang),
                                               "b": _fmt(b, "pct0", lang)})
 
 
@@ -216,7 +224,8 @@ def cox_table(res, lang: str = "en") -> pd.DataFrame:
         t("retention.col_range", lang): [("–" if pd.isna(a) else f"{_hr(a)}–{_hr(b)}")
                                         for a, b in zip(tb["hr_lo"], tb["hr_hi"])],
         t("retention.col_clear", lang): [yes if p < 0.05 else no for p in tb["p"].fillna(1)],
-        t("retention.col_steady", lang): [yes if ph["ok"].get(c, True) else no for c in tb.index],
+        t("retention.col_steady", lang): [("–" if pd.isna(tb.loc[c, "hr"]) else yes if ph["ok"].get(c, True) else no)
+                                         for c in tb.index],
     })
 
 
@@ -311,6 +320,6 @@ def backtest_sentence(bt: pd.DataFrame, horizon_days: int, lang: str = "en") -> 
 
 
 __all__ = ["alerts", "attrition_sentence", "attrition_table", "backtest_sentence", "band_label", "cards",
-           "cohort_sentence", "cox_table", "experience_sentence", "experience_table", "group_label",
+           "cohort_sentence", "cox_table", "experience_sentence", "experience_table", "group_label", "months_text",
            "hr_sentences", "logrank_sentence", "new_hire_sentence", "nowrap", "ph_note", "say", "segment_label",
            "segment_table", "shift_label", "team_tenure_table", "unit_label", "warning_table", "warnings_intro"]

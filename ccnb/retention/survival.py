@@ -9,12 +9,16 @@ durations censored at the as-of cutoff, then
   curve reaches 50 %) with its interval, survival at chosen horizons;
 * :func:`logrank` -- are the groups' curves different?
 * :func:`cox` -- hazard ratios of covariates, with intervals and a proportional-hazards
-  check (:func:`ph_check`).
+  check (:func:`ph_check`); in :mod:`ccnb.retention.hazards`, re-exported here.
 
 Why statsmodels: ``SurvfuncRight`` (Kaplan-Meier with Greenwood standard errors and
 left truncation), ``survdiff`` (log-rank) and ``PHReg`` (Cox, Breslow or Efron ties,
 left truncation, strata, cluster-robust errors) are maintained and cover the counting-
 process form we need; lifelines is only a test dependency that checks the estimates.
+
+Frequency weights (``weights=``): millions of customers come from the engine as counts per
+distinct (group, duration, event, entry), a few thousand rows; every function here gives
+the same figures from them as from one row per entity.
 
 Time unit: whatever the durations are in (ccnb uses days). Left truncation: an entity
 first observed ``entry`` after its start (a customer signed up years before the data

@@ -1,4 +1,5 @@
 """Manager-facing words of the retention report: sentences from model results, in en and zh."""
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,3 +75,15 @@ def test_cards_and_alerts(params):
         "Customers with an unresolved complaint leave 2.3 times faster: the strongest driver of customer churn",
     ]
     assert [lt for _, lt in al] == ["amber", "red", "red", "amber", "amber"]
+
+
+def test_cox_table_shows_a_dash_where_no_estimate_exists():
+    from ccnb.retention.customers import FLAGS
+    from ccnb.retention.survival import CoxResult
+
+    tb = pd.DataFrame({"covariate": list(FLAGS), "hr": 1.5, "hr_lo": 1.2, "hr_hi": 1.9, "p": 0.001, "share": 0.1})
+    tb.loc[tb["covariate"] == "long_wait", ["hr", "hr_lo", "hr_hi", "p"]] = np.nan
+    ph = pd.DataFrame({"covariate": [c for c in FLAGS if c != "long_wait"], "rho": 0.0, "p": 0.5, "ok": True})
+    out = report.cox_table(CoxResult(table=tb, ph=ph, n=100, entities=50, events=10), "en").set_index("Experience")
+    assert out.loc["Long wait"].tolist()[1:] == ["–", "–", "no", "–"]
+    assert out.loc["Hung up while waiting"].tolist()[1:] == ["1.5", "1.2–1.9", "yes", "yes"]

@@ -236,3 +236,19 @@ def test_spells_censor_at_the_cutoff_and_truncate_on_the_first_observed_day():
     assert sp.loc["c", "entry"] == (pd.Timestamp("2026-01-01") - pd.Timestamp("2025-06-01")).days
     assert sp.loc["e", ["duration", "event"]].tolist() == [27, 0]
     assert sp.loc["c", "team"] == "T2"
+
+
+def test_cox_leaves_out_a_covariate_without_events():
+    """A flag none of whose rows churned has no finite hazard ratio (the likelihood keeps rising as
+    its coefficient falls): its row is NaN, and the others equal a fit without it."""
+    df = _cox_data(7)
+    df["rare"] = 0.0
+    censored = np.flatnonzero(df["event"].to_numpy() == 0)[:15]
+    df.loc[censored, "rare"] = 1.0
+    res = cox(df, ["x", "rare", "z"])
+    tb = res.table.set_index("covariate")
+    assert tb.loc["rare", ["coef", "hr", "hr_lo", "hr_hi", "p"]].isna().all()
+    assert tb.loc["rare", "share"] == pytest.approx(15 / len(df))
+    ref = cox(df, ["x", "z"]).table.set_index("covariate")
+    assert tb.loc[["x", "z"], "hr"].to_numpy() == pytest.approx(ref["hr"].to_numpy(), rel=1e-9)
+    assert np.isfinite(tb.loc[["x", "z"], ["hr_lo", "hr_hi"]].to_numpy()).all()
