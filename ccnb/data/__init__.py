@@ -155,12 +155,18 @@ def _fingerprint(root: Path, found: dict[str, list[Path]], tz: str) -> str:
     return h.hexdigest()[:24]
 
 
-def as_of_sql(name: str, columns: list[str], end: str, source: str = "store.{name}") -> str:
+def as_of_sql(name: str, columns: list[str], end: str, source: str = "store.{name}", *,
+              contacts_before_end: bool = False) -> str:
     """The as-of view of table ``name``: what was known before ``end`` (a SQL timestamp literal).
 
     Later events are hidden and later dates unknown (NULL). Portable SQL (explicit column
     list, no DuckDB-only syntax) so that :mod:`ccnb.engine.spark` builds the same views on
     Spark; ``source`` names the stored table (``{name}`` is replaced by the table name).
+
+    ``contacts_before_end``: every stored contact arrived before ``end`` (the report month is the
+    data's last), so no survey is of a later contact and the surveys need no filter: the filter
+    is a semi-join with every contact, which on a year of 100M contacts, stacked under the
+    surveys KPI's own join, exhausts a 1 GB DuckDB limit.
     """
     src = source.format(name=name)
     d = f"CAST({end} AS DATE)"
@@ -175,7 +181,7 @@ def as_of_sql(name: str, columns: list[str], end: str, source: str = "store.{nam
         "interactions": f"arrival_ts < {end}",
         "agent_days": f"date < {d}",
         "qa_evaluations": f"eval_date < {d}",
-        "surveys": "contact_id IN (SELECT contact_id FROM interactions)",
+        "surveys": None if contacts_before_end else "contact_id IN (SELECT contact_id FROM interactions)",
         "complaints": f"opened_ts < {end}",
         "customers": f"signup_date < {d}",
         "agents": f"hire_date < {d}",
@@ -209,6 +215,10 @@ class Tables:
     # -- views ---------------------------------------------------------------------------
     def _make_views(self) -> None:
         end = f"TIMESTAMP '{self.end}'" if self.end is not None else None
+        before_end = False
+        if end is not None and "interactions" in self.files:
+            last = self.con.execute("SELECT max(arrival_ts) FROM store.interactions").fetchone()[0]
+            before_end = last is None or pd.Timestamp(last) < self.end
         for name, spec in TABLES.items():
             cols = ", ".join(f'"{c}"' for c in self.columns_of(name))
             if name not in self.files:  # an optional table that was not given: empty, typed
@@ -217,7 +227,7 @@ class Tables:
                 continue
             q = f"SELECT {cols} FROM store.{name}"
             if end is not None:
-                q = as_of_sql(name, self.columns_of(name), end)
+                q = as_of_sql(name, self.columns_of(name), end, contacts_before_end=before_end)
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {q}")
 
     def columns_of(self, name: str) -> list[str]:

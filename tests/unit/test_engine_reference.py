@@ -288,6 +288,24 @@ def test_fixture_exercises_the_edges(random_center):
     assert tables.counts()["calendar"] == 0                # optional table absent: empty, typed view
 
 
+def _surveys_view(tables) -> str:
+    return tables.con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'surveys'").fetchone()[0]
+
+
+def test_surveys_of_later_contacts_hidden_and_no_filter_when_none_exist(random_center):
+    """As of October the surveys of November's contacts are hidden (a semi-join with the visible
+    contacts); as of November, whose end is past every contact, that filter is left out (it is
+    a no-op then, and a costly one on a year of contacts) and every survey is visible."""
+    f, oct_ = random_center
+    later = f["interactions"].loc[f["interactions"]["arrival_ts"] >= HI, "contact_id"]
+    assert f["surveys"]["contact_id"].isin(later).sum() > 10
+    assert "FROM interactions" in _surveys_view(oct_)
+    assert oct_.counts()["surveys"] == (~f["surveys"]["contact_id"].isin(later)).sum()
+    nov = ccnb.data.Tables.from_frames(f, month="2026-11")
+    assert "interactions" not in _surveys_view(nov)
+    assert nov.counts()["surveys"] == len(f["surveys"])
+
+
 @pytest.mark.parametrize("level", ["center", "queue", "team", "agent"])
 def test_duckdb_equals_pandas_reference(random_center, level):
     f, tables = random_center
