@@ -156,3 +156,17 @@ def test_customer_spells(tables):
     fc = C.customer_spells(tables, "first_contact").set_index("entity")
     assert sorted(fc.index) == ["C1", "C2", "C4", "C6"]
     assert fc.loc["C2", "start"] == pd.Timestamp("2026-08-20") and fc.loc["C2", "entry"] == 0
+
+
+@pytest.mark.parametrize("by", ["signup", "first_contact"])
+@pytest.mark.parametrize("as_of", ["2026-11-01", "2026-10-01"])
+def test_spells_in_the_engine_equal_the_generic_spells(tables, by, as_of):
+    """The SQL spells that cohorts and survival count in the engine (:func:`spells_sql`) are the
+    rows of :func:`customer_spells` (the generic :func:`ccnb.retention.spells` in pandas)."""
+    obs = C.observed_from(tables) if by == "signup" else None
+    cols = ["segment", "duration", "event", "entry"]
+    got = tables.sql(f"SELECT {', '.join(cols)} FROM ({C.spells_sql(by, as_of, obs)}) s")
+    ref = C.customer_spells(tables, by, as_of)[cols]
+    key = lambda df: df.sort_values(cols).reset_index(drop=True).astype({"event": "int64"})  # noqa: E731
+    assert len(ref) >= 4
+    pd.testing.assert_frame_equal(key(got), key(ref), check_dtype=False)
