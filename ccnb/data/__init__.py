@@ -92,7 +92,7 @@ def release_memory(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("RESET memory_limit")
 
 
-_UNITS = {"bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+_UNITS = {"": 1, "bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
@@ -100,9 +100,9 @@ def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
     """The connection's current DuckDB ``memory_limit`` in bytes (DuckDB reports it as text, e.g. ``1.8 GiB``)."""
     text = con.execute("SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'").fetchone()[0]
     m = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", str(text))
-    if not m or m.group(2).lower() not in _UNITS | {"": 1}:
+    if not m or m.group(2).lower() not in _UNITS:
         raise ValueError(f"DuckDB reported an unreadable memory_limit: {text!r}")
-    return int(float(m.group(1)) * _UNITS.get(m.group(2).lower(), 1))
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
 def _memory_limit() -> str | None:
