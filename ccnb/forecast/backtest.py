@@ -3,26 +3,35 @@
 For each origin the models see **only the series before the origin** (the series is cut
 with :func:`~ccnb.forecast.history.truncate` before anything is learned: opening hours,
 profiles, parameters); the calendar's future rows and public holidays are allowed, as
-they are known plans. Origins are midnights, ``step`` apart (a week by default), the
-last one ``horizon`` before the end of the data.
+they are known plans. Origins are instants ``step`` apart (a week by default), the last
+one ``horizon`` before the end of the data (the first instant after its last interval):
+the protocol of the peers in ``benchmarks/forecast_accuracy.py``, so that the last day is
+tested (a series ending on Friday 21:00 has origins on Fridays at 21:30 for 30-minute
+intervals; a series ending at midnight has midnight origins).
+
+Scored rows: every interval of every day of the test window **on which the actuals have
+contacts** (holidays and partial days included: a day with calls is always scored); a day
+without any contact is missing data (or a closure) and is not scored. *Open* rows: scored
+rows in the origin's learned opening hours, or with a count or a forecast above 0.
 
 Metrics (pooled over origins; interval level unless ``_daily``):
 
 ``wape``
-    sum |y - yhat| / sum y.
+    sum |y - yhat| / sum y over the scored rows.
 ``mase``
-    mean absolute error / in-sample mean absolute error of the weekly seasonal naive
-    (same interval one week earlier) on that origin's training data; averaged over origins.
+    mean |y - yhat| over the open rows / the in-sample scale, averaged over origins. Scale:
+    mean |y_t - y_(t - 7 days)| of the weekly seasonal naive over the open slots of the
+    training days with contacts whose day a week earlier also had contacts (Hyndman &
+    Koehler 2006; one definition for ccnb and every peer).
 ``bias``
     (sum yhat - sum y) / sum y: positive = over-forecast.
 ``pi_coverage``
-    share of open intervals whose count fell inside the prediction interval (nominal:
+    share of open rows whose count fell inside the prediction interval (nominal:
     ``settings.pi_level``).
+``wape_daily``, ``mase_daily``
+    the same on daily totals of the scored days (scale: daily totals, same pairs of days).
 ``fit_s``
     seconds to fit and forecast, mean over origins.
-
-Days without any contact in the actuals are treated as missing data and not scored (a
-closed day the model could not know about would otherwise count against every model).
 """
 from __future__ import annotations
 
@@ -32,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ccnb.forecast.calendar import day_features
-from ccnb.forecast.history import Settings, prepare, to_grid, truncate
+from ccnb.forecast.history import History, Settings, prepare, to_grid, truncate
 from ccnb.forecast.models import MODELS, Combination, make
 
 DEFAULT_MODELS = ("seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination")
@@ -48,22 +57,39 @@ def as_timedelta(horizon, default_days: int = 7) -> pd.Timedelta:
 
 
 def origins_for(index: pd.DatetimeIndex, freq, origins: int, horizon: pd.Timedelta, step="7D") -> list[pd.Timestamp]:
-    """``origins`` midnights, ``step`` apart, the last one ``horizon`` before the end of the data (oldest first)."""
-    end = pd.DatetimeIndex(index).max() + pd.Timedelta(freq)
-    last = (end - horizon).normalize()
+    """``origins`` instants, ``step`` apart, the last one ``horizon`` before the end of the data (oldest first).
+
+    End of the data: the first instant after its last interval, ``floor(last timestamp, freq) + freq``.
+    """
+    freq = pd.Timedelta(freq)
+    end = pd.DatetimeIndex(index).max().floor(freq) + freq
+    last = end - pd.Timedelta(horizon)
     return [last - k * pd.Timedelta(step) for k in range(int(origins) - 1, -1, -1)]
 
 
-def snaive_scale(y: pd.Series, valid_days: pd.Series | None = None, daily: bool = False) -> float:
-    """In-sample MAE of the weekly seasonal naive on a full-grid series (or daily totals)."""
+def snaive_scale(y: pd.Series, valid_days: pd.Series | None = None, daily: bool = False,
+                 open_slots: pd.Series | None = None) -> float:
+    """In-sample MAE of the weekly seasonal naive on a full-grid series (or daily totals with ``daily``).
+
+    Pairs (t, t - 7 days) where both days had contacts (and are ``valid_days`` when given);
+    interval level: only open slots (``open_slots`` at t, a bool Series on ``y``'s index, or
+    either count above 0). Formula: mean |y_t - y_(t-7d)| over those pairs (count per interval
+    or per day).
+    """
     lag = pd.Timedelta(days=7)
     prev = y.copy()
     prev.index = prev.index + lag
     both = y.index.intersection(prev.index)
     a, b = y.reindex(both), prev.reindex(both)
-    ok = (a > 0) | (b > 0)
+    tot = y.groupby(y.index.normalize()).sum()
+    day = both.normalize()
+    ok = (tot.reindex(day).to_numpy() > 0) & (tot.reindex(day - lag).fillna(0.0).to_numpy() > 0)
+    if not daily:
+        is_open = (a > 0) | (b > 0)
+        if open_slots is not None:
+            is_open = is_open | open_slots.reindex(both).fillna(False).astype(bool)
+        ok &= is_open.to_numpy(bool)
     if valid_days is not None:
-        day = both.normalize()
         v = valid_days.reindex(day).fillna(False).to_numpy(bool)
         vp = valid_days.reindex(day - lag).fillna(False).to_numpy(bool)
         ok &= v & vp
@@ -71,20 +97,26 @@ def snaive_scale(y: pd.Series, valid_days: pd.Series | None = None, daily: bool 
     return float(e.mean()) if len(e) else float("nan")
 
 
-def score(actual: pd.Series, fc: pd.DataFrame, scale: float, scale_daily: float) -> dict:
-    """Sums for pooling one origin's forecast ``fc`` (yhat, lo, hi on a grid) against ``actual`` (same grid)."""
+def score(actual: pd.Series, fc: pd.DataFrame, scale: float, scale_daily: float,
+          open_slots: np.ndarray | None = None) -> dict:
+    """Sums for pooling one origin's forecast ``fc`` (yhat, lo, hi on a grid) against ``actual`` (same grid).
+
+    Scored: the rows of days whose actual total is above 0. Open (MASE, coverage): scored rows
+    in ``open_slots`` (bool per row of ``fc``: learned opening hours) or with a count or forecast above 0.
+    """
     y = actual.reindex(fc.index).fillna(0.0).to_numpy()
     day = fc.index.normalize()
     tot = pd.Series(y).groupby(np.asarray(day)).transform("sum").to_numpy()
     keep = tot > 0
+    op = np.zeros(len(y), bool) if open_slots is None else np.asarray(open_slots, bool)
     y, yh, lo, hi = y[keep], fc["yhat"].to_numpy()[keep], fc["lo"].to_numpy()[keep], fc["hi"].to_numpy()[keep]
     dk = np.asarray(day)[keep]
-    open_i = (yh > 0) | (y > 0)
+    open_i = (yh > 0) | (y > 0) | op[keep]
     dy = pd.Series(y).groupby(dk).sum()
     dyh = pd.Series(yh).groupby(dk).sum()
     return {
         "abs_err": float(np.abs(y - yh).sum()), "err": float((yh - y).sum()), "y": float(y.sum()),
-        "mae": float(np.abs(y - yh).mean()) if len(y) else np.nan, "scale": scale,
+        "mae": float(np.abs(y - yh)[open_i].mean()) if open_i.any() else np.nan, "scale": scale,
         "covered": int(((y >= lo) & (y <= hi) & open_i).sum()), "n_open": int(open_i.sum()),
         "abs_err_daily": float((dy - dyh).abs().sum()),
         "mae_daily": float((dy - dyh).abs().mean()) if len(dy) else np.nan, "scale_daily": scale_daily,
@@ -107,16 +139,43 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def day_class(full: History, days) -> np.ndarray:
+    """``"holiday"``, ``"partial"`` or ``"normal"`` for each of ``days`` (from the whole data's history ``full``)."""
+    d = full.days.reindex(pd.DatetimeIndex(days))
+    hol = d["holiday"].fillna(False).to_numpy(bool)
+    part = d["partial"].fillna(False).to_numpy(bool)
+    return np.where(hol, "holiday", np.where(part, "partial", "normal"))
+
+
+def window_of(grid: pd.Series, h: History, origin, horizon: pd.Timedelta):
+    """What one origin is scored on: (index, actual, scored, open, scale, daily scale).
+
+    ``index``: the intervals from ``origin`` for ``horizon``; ``actual``: the counts there (0
+    where the data has none); ``scored``: the day has contacts; ``open``: scored and in the
+    learned opening hours of ``h`` (the history before the origin); the scales of
+    :func:`snaive_scale` on ``h`` (intervals: open slots; daily totals).
+    """
+    freq = h.freq
+    index = pd.date_range(origin, pd.Timestamp(origin) + horizon - freq, freq=freq)
+    actual = grid.reindex(index).fillna(0.0)
+    vd = actual.groupby(index.normalize()).transform("sum").to_numpy() > 0   # every day with contacts is scored
+    open_i = h.open_mask(index) & vd
+    sc = snaive_scale(h.y, open_slots=pd.Series(h.open_mask(h.y.index), index=h.y.index))
+    dy = h.y.groupby(h.y.index.normalize()).sum()
+    return index, actual, vd, open_i, sc, snaive_scale(dy, daily=True)
+
+
 def backtest(series: pd.Series, freq="30min", origins: int = 4, horizon=None, models=None, *,
              calendar: pd.DataFrame | None = None, country: str | None = None, queue: str | None = None,
-             settings: Settings | None = None, step="7D", return_forecasts: bool = False):
+             settings: Settings | None = None, step="7D", return_forecasts: bool = False, origin_list=None):
     """Rolling-origin backtest of ``models`` on ``series`` (counts indexed by interval start).
 
-    ``horizon``: days (int), ``"7D"`` or a Timedelta; default one week. Returns a DataFrame,
-    one row per model: ``model``, ``wape``, ``mase``, ``bias``, ``pi_coverage``, ``fit_s``,
-    and the daily-level ``wape_daily``, ``mase_daily``, with ``origins`` (count). Sorted as
-    ``models``. With ``return_forecasts=True`` also the forecasts (long: ``origin``, ``model``,
-    ``ts``, ``y``, ``yhat``, ``lo``, ``hi``).
+    ``horizon``: days (int), ``"7D"`` or a Timedelta; default one week. Origins from
+    :func:`origins_for` (or ``origin_list``). Returns a DataFrame, one row per model:
+    ``model``, ``wape``, ``mase``, ``bias``, ``pi_coverage``, ``fit_s``, and the daily-level
+    ``wape_daily``, ``mase_daily``, with ``origins`` (count). Sorted as ``models``. With
+    ``return_forecasts=True`` also the forecasts (long: ``origin``, ``model``, ``ts``, ``y``,
+    ``yhat``, ``lo``, ``hi``, ``scored`` (the day had contacts), ``open``, ``dayclass``).
     """
     st = settings or Settings()
     freq = pd.Timedelta(freq)
@@ -127,23 +186,17 @@ def backtest(series: pd.Series, freq="30min", origins: int = 4, horizon=None, mo
             make(m)  # raises with the list of known models
     grid = to_grid(series, freq)
     span = pd.date_range(grid.index[0].normalize(), grid.index[-1].normalize() + hz + pd.Timedelta(days=2), freq="D")
-    feats = day_features(span, calendar, country, queue)
+    feats = day_features(span, calendar, country, queue, weekend=st.weekend_days)
     full = prepare(series, freq, calendar, country, queue, st, feats)
-    valid_all = full.days["valid"]
     rows, fcs = [], []
-    for o in origins_for(pd.DatetimeIndex(series.index), freq, origins, hz, step):
+    olist = origin_list if origin_list is not None else origins_for(pd.DatetimeIndex(series.index), freq, origins, hz,
+                                                                    step)
+    for o in olist:
         train = truncate(series, o)
         if len(train) == 0:
             continue
         h = prepare(train, freq, calendar, country, queue, st, feats)
-        index = pd.date_range(o, o + hz - freq, freq=freq)
-        actual = grid.reindex(index).fillna(0.0)
-        # score only days the full data shows as valid (not missing or partial)
-        vd = valid_all.reindex(index.normalize()).fillna(False).to_numpy(bool)
-        actual_scored = actual.where(vd, 0.0)
-        sc = snaive_scale(h.y, h.days["valid"])
-        dy = h.y.groupby(h.y.index.normalize()).sum()
-        sc_d = snaive_scale(dy, h.days["valid"], daily=True)
+        index, actual, vd, open_i, sc, sc_d = window_of(grid, h, o, hz)
         done: dict[str, tuple[pd.DataFrame, float]] = {}
         # members first, so that a combination of models already run reuses their forecasts
         for m in sorted(models, key=lambda x: x == "combination"):
@@ -156,10 +209,11 @@ def backtest(series: pd.Series, freq="30min", origins: int = 4, horizon=None, mo
                 fc = make(m).fit(h).predict(index)
                 dt = time.perf_counter() - t0
             done[m] = (fc, dt)
-            fc_scored = fc.mul(vd.astype(float), axis=0)
-            rows.append({"model": m, "origin": o, "fit_s": dt, **score(actual_scored, fc_scored, sc, sc_d)})
+            rows.append({"model": m, "origin": o, "fit_s": dt, **score(actual, fc, sc, sc_d, open_i)})
             if return_forecasts:
-                fcs.append(fc.assign(y=actual.to_numpy(), model=m, origin=o, scored=vd).rename_axis("ts").reset_index())
+                fcs.append(fc.assign(y=actual.to_numpy(), model=m, origin=o, scored=vd, open=open_i,
+                                     dayclass=day_class(full, index.normalize()))
+                           .rename_axis("ts").reset_index())
     table = summarise(pd.DataFrame(rows))
     table["model"] = pd.Categorical(table["model"], models, ordered=True)
     table = table.sort_values("model").reset_index(drop=True)
@@ -167,6 +221,36 @@ def backtest(series: pd.Series, freq="30min", origins: int = 4, horizon=None, mo
     if return_forecasts:
         return table, (pd.concat(fcs, ignore_index=True) if fcs else pd.DataFrame())
     return table
+
+
+def interval_scale(forecasts: pd.DataFrame, model: str, level: float, prior_rows: float = 50.0) -> float:
+    """Factor that makes ``model``'s prediction intervals cover ``level`` of the open rows of a backtest.
+
+    ``forecasts``: the long table of :func:`backtest` (``return_forecasts=True``). Per open row,
+    the error in units of the half-width on its side, r = (y - yhat) / (hi - yhat) above the
+    forecast and (yhat - y) / (yhat - lo) below; the factor is the ``level`` quantile of r,
+    shrunk towards 1 by ``prior_rows`` pseudo-rows and kept in [0.5, 2]. 1.0 without rows.
+    """
+    f = forecasts[(forecasts["model"] == model) & forecasts["open"].astype(bool)]
+    if f.empty:
+        return 1.0
+    y, yh, lo, hi = (f[c].to_numpy(float) for c in ("y", "yhat", "lo", "hi"))
+    up = y >= yh
+    width = np.where(up, hi - yh, yh - lo)
+    r = np.where(up, y - yh, yh - y) / np.where(width > 0, width, np.nan)
+    r = r[np.isfinite(r)]
+    if len(r) == 0:
+        return 1.0
+    q = float(np.quantile(r, level))
+    return float(np.clip((len(r) * q + prior_rows) / (len(r) + prior_rows), 0.5, 2.0))
+
+
+def rescale_intervals(fc: pd.DataFrame, factor: float) -> pd.DataFrame:
+    """``lo``/``hi`` moved ``factor`` times as far from ``yhat`` (``lo`` kept >= 0)."""
+    out = fc.copy()
+    out["lo"] = np.maximum(fc["yhat"] - factor * (fc["yhat"] - fc["lo"]), 0.0)
+    out["hi"] = fc["yhat"] + factor * (fc["hi"] - fc["yhat"])
+    return out
 
 
 def choose(table: pd.DataFrame, metric: str = "wape") -> str:

@@ -18,11 +18,13 @@ Columns of :func:`day_features` (one row per date):
     0 = Monday ... 6 = Sunday.
 ``holiday``
     the day lies in a *holiday period*: a run of non-working days (holidays, and weekend
-    days that are not make-up workdays) containing at least one holiday.
+    days that are not make-up workdays) containing at least one holiday. The weekend days
+    are the center's (``weekend``: ``forecast.weekend_days``, Saturday and Sunday by default).
 ``holiday_name``
     the period's name (its most common holiday name, parentheses dropped), else ``""``.
 ``makeup``
-    a weekend day worked in exchange for a holiday (behaves like a weekday).
+    a weekend day worked in exchange for a holiday (behaves like a weekday); a make-up day
+    named by the ``holidays`` package counts only when it falls on one of the center's weekend days.
 ``post1``, ``post2``
     first and second working day after a holiday period of three days or more (catch-up).
 ``daytype``
@@ -83,12 +85,13 @@ def calendar_rows(calendar: pd.DataFrame | None, queue: str | None = None) -> pd
 
 
 def day_features(days, calendar: pd.DataFrame | None = None, country: str | None = None,
-                 queue: str | None = None) -> pd.DataFrame:
+                 queue: str | None = None, weekend=(5, 6)) -> pd.DataFrame:
     """Calendar features for ``days`` (anything ``pd.DatetimeIndex`` accepts); see the module doc.
 
     ``calendar``: the contract's calendar table (or None); ``country``: ISO code for the
     ``holidays`` package (or None); ``queue``: keep only events for this queue (and all-queue
-    events). Index: the days (midnight timestamps), sorted and unique.
+    events); ``weekend``: the center's weekend days (0 = Monday). Index: the days (midnight
+    timestamps), sorted and unique.
     """
     idx = pd.DatetimeIndex(pd.to_datetime(days)).normalize().unique().sort_values()
     if len(idx) == 0:
@@ -109,9 +112,10 @@ def day_features(days, calendar: pd.DataFrame | None = None, country: str | None
     workdays -= set(hol_names)
 
     dow = span.day_of_week.to_numpy()
+    is_weekend = np.isin(dow, list(weekend))
     listed = np.array([d in hol_names for d in span])
-    makeup = np.array([d in workdays for d in span])
-    off = listed | ((dow >= 5) & ~makeup)
+    makeup = np.array([d in workdays for d in span]) & is_weekend
+    off = listed | (is_weekend & ~makeup)
     holiday = np.zeros(len(span), bool)
     hname = np.array([""] * len(span), dtype=object)
     post1 = np.zeros(len(span), bool)

@@ -9,8 +9,13 @@
 * **opening hours are learned**: a slot of the week (weekday x time of day) is open
   when contacts arrived in it on at least ``open_min_share`` of that weekday's days
   in the last ``open_weeks`` weeks. Days whose slots are all closed (weekends of a
-  weekday-only center) are closed days. The center is **closed on holidays** when
-  fewer than half of the holidays in the history had any contact;
+  weekday-only center) are closed days. **Holiday closure is learned per holiday**: a
+  holiday (by name) is closed when fewer than half of its normally-open days in the history
+  had any contact. A holiday the history does not cover is never forecast as closed: it
+  follows the calendar's kind, i.e. the holiday day type (effects and profile learned from
+  the holidays with calls) when the history has holidays with calls, else its weekday;
+* the center's week: ``settings.weekend_days`` (0 = Monday) are the weekend days that
+  form holiday periods and the weekend profile;
 * the day table: total, ``closed``, ``partial`` and ``valid`` per day. A day is
   *partial* (data missing, not a quiet day) when it is the first or last day and
   the series starts after or ends before its opening hours, or when it carries less
@@ -45,6 +50,8 @@ class Settings:
     pi_level: float = 0.80
     simulations: int = 400
     calibration_days: int = 28
+    level_weeks: int = 2
+    weekend_days: tuple[int, ...] = (5, 6)
     seed: int = 0
 
     @classmethod
@@ -55,6 +62,8 @@ class Settings:
             for name in cls.__dataclass_fields__:
                 if hasattr(f, name):
                     kw[name] = getattr(f, name)
+        if "weekend_days" in kw:
+            kw["weekend_days"] = tuple(int(x) for x in kw["weekend_days"])
         kw.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**kw)
 
@@ -67,38 +76,64 @@ class History:
     freq: pd.Timedelta
     spd: int                       # slots per day
     open_sow: np.ndarray           # (7, spd) bool: slot of the week is open
-    holiday_closed: bool
+    closed_holidays: frozenset     # holiday names the center is closed on (learned)
     days: pd.DataFrame             # index: day; total, closed, partial, valid + calendar features
     calendar: pd.DataFrame | None = None
     country: str | None = None
     queue: str | None = None
     settings: Settings = field(default_factory=Settings)
     feature_cache: pd.DataFrame | None = None
+    data_end: pd.Timestamp | None = None  # first interval after the last observation (the forecast origin)
+    seen_holidays: frozenset = frozenset()  # holiday names with contacts in the history
 
     @property
     def end(self) -> pd.Timestamp:
-        """First instant after the history (the forecast origin)."""
+        """First midnight after the history (the grid ``y`` is whole days)."""
         return self.y.index[-1] + self.freq
+
+    @property
+    def origin(self) -> pd.Timestamp:
+        """First interval after the last observation: forecasts start here."""
+        return self.data_end if self.data_end is not None else self.end
+
+    @property
+    def holiday_closed(self) -> bool:
+        """The center was closed on at least one holiday of the history."""
+        return bool(self.closed_holidays)
+
+    @property
+    def workdays(self) -> tuple[int, ...]:
+        """The weekdays (0 = Monday) that are not weekend days in the center's week."""
+        return tuple(d for d in range(7) if d not in self.settings.weekend_days)
 
     def head(self, cut) -> "History":
         """The same history up to (not including) the midnight ``cut``; opening hours kept."""
         cut = pd.Timestamp(cut).normalize()
         return History(y=self.y[self.y.index < cut], freq=self.freq, spd=self.spd, open_sow=self.open_sow,
-                       holiday_closed=self.holiday_closed, days=self.days[self.days.index < cut],
+                       closed_holidays=self.closed_holidays, days=self.days[self.days.index < cut],
                        calendar=self.calendar, country=self.country, queue=self.queue, settings=self.settings,
-                       feature_cache=self.feature_cache)
+                       feature_cache=self.feature_cache, data_end=min(self.origin, cut),
+                       seen_holidays=self.seen_holidays)
 
     def matrix(self) -> np.ndarray:
         """Counts as a (days, slots per day) array."""
         return self.y.to_numpy().reshape(-1, self.spd)
 
     def features(self, days) -> pd.DataFrame:
-        """Calendar features of ``days`` (from the cache given to :func:`prepare` when it covers them)."""
+        """Calendar features of ``days`` (from the cache given to :func:`prepare` when it covers them).
+
+        A holiday the history does not cover (neither seen with contacts nor learned closed)
+        follows the calendar's kind: it stays a ``holiday`` day type when the history has
+        holidays with contacts (their effect and profile apply), else it becomes its weekday
+        (``holiday`` False, ``daytype`` its weekday); ``holiday_unseen`` marks such days.
+        """
         idx = pd.DatetimeIndex(days).normalize().unique().sort_values()
         fc = self.feature_cache
         if fc is not None and len(idx) and idx[0] >= fc.index[0] and idx[-1] <= fc.index[-1]:
-            return fc.reindex(idx)
-        return day_features(idx, self.calendar, self.country, self.queue)
+            f = fc.reindex(idx)
+        else:
+            f = day_features(idx, self.calendar, self.country, self.queue, weekend=self.settings.weekend_days)
+        return _unseen_holidays(f, self.seen_holidays, self.closed_holidays)
 
     def future_grid(self, horizon: pd.Timedelta) -> pd.DatetimeIndex:
         """The regular grid after the history for ``horizon`` (whole intervals)."""
@@ -110,11 +145,26 @@ class History:
         day = index.normalize()
         slot = ((index - day) / self.freq).astype(int)
         m = self.open_sow[index.day_of_week, slot]
-        if self.holiday_closed:
+        if self.closed_holidays:
             f = feats if feats is not None else self.features(day.unique())
-            hol = f["holiday"].reindex(day).fillna(False).to_numpy(bool)
-            m = m & ~hol
+            shut = pd.Series(f["holiday"].to_numpy(bool) & f["holiday_name"].isin(self.closed_holidays).to_numpy(),
+                             index=f.index)
+            m = m & ~shut.reindex(day).fillna(False).to_numpy(bool)
         return m
+
+
+def _unseen_holidays(f: pd.DataFrame, seen: frozenset, closed: frozenset) -> pd.DataFrame:
+    """Mark (and, without any holiday seen with contacts, turn into their weekday) the holidays not covered."""
+    if "holiday" not in f.columns or len(f) == 0:
+        return f
+    hol = f["holiday"].to_numpy(bool)
+    unseen = hol & ~f["holiday_name"].isin(list(seen | closed)).to_numpy()
+    f = f.copy()
+    f["holiday_unseen"] = unseen
+    if unseen.any() and not seen:
+        f.loc[unseen, "holiday"] = False
+        f.loc[unseen, "daytype"] = f.loc[unseen, "dow"].astype(str)
+    return f
 
 
 def to_grid(series: pd.Series, freq) -> pd.Series:
@@ -157,7 +207,8 @@ def prepare(series: pd.Series, freq="30min", calendar: pd.DataFrame | None = Non
     dow = day_idx.day_of_week.to_numpy()
 
     covered = features is not None and day_idx[0] >= features.index[0] and day_idx[-1] <= features.index[-1]
-    feats = features.reindex(day_idx) if covered else day_features(day_idx, calendar, country, queue)
+    feats = (features.reindex(day_idx) if covered
+             else day_features(day_idx, calendar, country, queue, weekend=st.weekend_days))
     hol = feats["holiday"].to_numpy(bool)
     # opening hours from the last weeks, holidays left out
     recent = day_idx >= day_idx[-1] - pd.Timedelta(weeks=st.open_weeks)
@@ -173,11 +224,17 @@ def prepare(series: pd.Series, freq="30min", calendar: pd.DataFrame | None = Non
                 open_sow[d] = share >= st.open_min_share
                 # an open day is open at least where it had contacts on most days
                 open_sow[d] |= (active > 0).mean(axis=0) >= 0.5
-    hol_totals = mat[hol].sum(axis=1)
-    holiday_closed = bool(len(hol_totals) > 0 and (hol_totals > 0).mean() < 0.5)
-
     totals = mat.sum(axis=1)
-    closed = ~open_sow[dow].any(axis=1) | (hol & holiday_closed) | ((totals == 0) & ~hol)
+    # holiday closure per holiday name, on the days its weekday is normally open
+    normally_open = open_sow[dow].any(axis=1)
+    hn = feats["holiday_name"].to_numpy()
+    closed_names, seen_names = set(), set()
+    for name in {n for n in hn[hol] if n}:
+        sel = hol & (hn == name) & normally_open
+        if sel.any():
+            (seen_names if (totals[sel] > 0).mean() >= 0.5 else closed_names).add(name)
+    # a day without contacts is closed (or missing: the data cannot tell); so is a day its week closes
+    closed = ~normally_open | (totals == 0)
     partial = np.zeros(len(day_idx), bool)
     # the first/last day when the series starts after / ends before the day's opening hours
     first_ts = pd.DatetimeIndex(series.index).min()
@@ -204,9 +261,11 @@ def prepare(series: pd.Series, freq="30min", calendar: pd.DataFrame | None = Non
     days["closed"] = closed
     days["partial"] = partial
     days["valid"] = valid
-    return History(y=y, freq=freq, spd=spd, open_sow=open_sow, holiday_closed=holiday_closed, days=days,
+    data_end = raw_last.floor(freq) + freq
+    return History(y=y, freq=freq, spd=spd, open_sow=open_sow, closed_holidays=frozenset(closed_names), days=days,
                    calendar=calendar, country=country, queue=queue, settings=st,
-                   feature_cache=features if features is not None else None)
+                   feature_cache=features if features is not None else None, data_end=data_end,
+                   seen_holidays=frozenset(seen_names))
 
 
 def truncate(series: pd.Series, origin) -> pd.Series:

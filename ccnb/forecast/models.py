@@ -12,12 +12,18 @@ center closes on them) are 0.
     damped trend, weekly season, on log volume; holidays and events are ignored) times
     the intraday profile.
 ``daily_regression``
-    log daily volume = local level (ETS, statsmodels) + weekday effects + holiday
-    periods, catch-up days after them, make-up workdays, business events from the
-    ``calendar`` table (one effect per event name and per kind, ridge-shrunk towards 0)
-    + annual Fourier terms (two harmonics, when the history covers more than a year);
-    fitted by backfitting (ridge regression on the level-adjusted series, ETS on the
-    regression-adjusted series, three rounds); times the intraday profile.
+    log daily volume = level + trend x days + weekday effect + holiday periods, catch-up
+    days after them, make-up workdays, business events from the ``calendar`` table (one
+    effect per event name and per kind, ridge-shrunk towards 0) + annual Fourier terms (two
+    harmonics, when the history covers more than a year); times the intraday profile.
+    Robust to outlier and missing days, from the whole history: weekday effects are the
+    median, per weekday, of the log deviation from the centred one-week mean of plain days;
+    event and holiday effects a ridge regression on the deviation from a centred 29-day
+    median; the level the median of the adjusted log volume over the last ``level_weeks``
+    weeks; the trend the Theil-Sen slope of the adjusted log volume over the whole history
+    (Theil 1950, Sen 1968); with annual terms, their coefficients by least squares of the
+    event-adjusted log volume on a constant, a linear trend and the harmonics over the whole
+    history. The daily spread: 1.4826 x MAD of the level's one-step errors.
 ``mstl``
     statsmodels ``MSTL`` with daily and weekly seasons on the last ``mstl_weeks`` weeks,
     the deseasonalised series forecast by ETS with damped trend (as statsforecast's
@@ -42,7 +48,7 @@ from scipy import stats
 
 from ccnb.forecast.calendar import event_columns
 from ccnb.forecast.history import History
-from ccnb.forecast.profile import _day_index, _simulate, profiles
+from ccnb.forecast.profile import DAILY_T_DF, _day_index, _simulate, profiles
 
 MODELS = ("seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination")
 
@@ -143,10 +149,11 @@ class _DailyProfile(Model):
 
     The daily spread is calibrated on the history itself: the daily model is refitted
     without the last ``calibration_days`` days and forecasts them, and again a further
-    ``calibration_days`` back; the root mean square of the standardised errors (shrunk
-    towards 1 by ten pseudo-days, kept in [1, 3]) scales
-    every forecast's standard deviation. In-sample spreads are too narrow out of sample
-    (parameters are estimated, many event effects rest on one day).
+    ``calibration_days`` back; the ``pi_level`` quantile of the absolute standardised errors
+    over the same quantile of the Student t the daily volumes are drawn from (shrunk towards
+    1 by ten pseudo-days, kept in [0.5, 3]) scales every forecast's standard deviation, so
+    that the daily interval covers ``pi_level`` of the hold-out days. In-sample spreads are
+    too narrow out of sample (parameters are estimated, many event effects rest on one day).
     """
 
     sd_scale = 1.0
@@ -187,8 +194,11 @@ class _DailyProfile(Model):
         if not zs:
             return 1.0
         z = np.concatenate(zs)
-        c = np.sqrt((np.sum(z ** 2) + 10.0) / (len(z) + 10.0))
-        return float(np.clip(c, 1.0, 3.0))
+        # the daily interval at the nominal level: the hold-out days' |z| quantile over Student t's (the draws
+        # of :func:`~ccnb.forecast.profile._simulate`), shrunk towards 1 by ten pseudo-days
+        q = float(np.quantile(np.abs(z), h.settings.pi_level)) / stats.t.ppf(0.5 + h.settings.pi_level / 2, DAILY_T_DF)
+        c = (len(z) * q + 10.0) / (len(z) + 10.0)
+        return float(np.clip(c, 0.5, 3.0))
 
     def predict(self, index):
         feats, open_m = self._future_feats(index)
@@ -218,20 +228,15 @@ class DailyETS(_DailyProfile):
         _, mean, sd = _ets_forecast(adj, len(fdays), trend="add", damped_trend=True)
         f = feats.reindex(fdays)
         back = eff.reindex(f["dow"]).fillna(0.0).to_numpy()
-        back = np.where(f["makeup"].to_numpy(bool), eff.reindex(range(5)).mean() if len(eff) else 0.0, back)
+        wk = list(self.h.workdays)
+        back = np.where(f["makeup"].to_numpy(bool), eff.reindex(wk).mean() if len(eff) else 0.0, back)
         return pd.Series(mean + back, index=fdays), pd.Series(sd, index=fdays)
 
 
-def _design(feats: pd.DataFrame, cols: list[str], fourier: bool, t0: pd.Timestamp) -> np.ndarray:
-    dow = feats["dow"].to_numpy()
-    X = np.zeros((len(feats), 7))
-    X[np.arange(len(feats)), dow] = 1.0
-    hol = feats["holiday"].to_numpy(bool)
-    mk = feats["makeup"].to_numpy(bool)
-    X[hol] = 0.0
-    X[mk] = 0.0
-    X[np.ix_(mk, range(5))] = 0.2  # a make-up workday: the average weekday
-    parts = [X, feats["holiday"].to_numpy(float)[:, None], feats["makeup"].to_numpy(float)[:, None],
+def _effects(feats: pd.DataFrame, cols: list[str], fourier: bool) -> np.ndarray:
+    """Regressors besides the weekday: holiday period, make-up day, catch-up days, holidays by name,
+    events (``cols``), and two annual harmonics when ``fourier``; one row per day of ``feats``."""
+    parts = [feats["holiday"].to_numpy(float)[:, None], feats["makeup"].to_numpy(float)[:, None],
              feats["post1"].to_numpy(float)[:, None], feats["post2"].to_numpy(float)[:, None]]
     names = [c for c in cols if c.startswith("hol:")]
     if names:
@@ -249,48 +254,68 @@ def _design(feats: pd.DataFrame, cols: list[str], fourier: bool, t0: pd.Timestam
 class DailyRegression(_DailyProfile):
     name = "daily_regression"
 
+    def _weekday(self, feats: pd.DataFrame) -> np.ndarray:
+        """The weekday effect of each day (log scale): 0 in a holiday period, the workdays' mean on a make-up day."""
+        w = self.dow_eff.reindex(feats["dow"].to_numpy()).fillna(0.0).to_numpy()
+        wk = self.dow_eff.reindex(list(self.h.workdays)).dropna()
+        w = np.where(feats["makeup"].to_numpy(bool), float(wk.mean()) if len(wk) else 0.0, w)
+        return np.where(feats["holiday"].to_numpy(bool), 0.0, w)
+
     def _fit_daily(self, h):
         st = h.settings
         d = h.days
         v = d[d["valid"]]
-        y = np.log(v["total"].to_numpy(float))
+        if len(v) == 0:
+            raise ValueError("no valid day in the history")
+        y = pd.Series(np.log(v["total"].to_numpy(float)), index=v.index)
         seen_ev = [c for c in event_columns(v) if v[c].to_numpy().sum() > 0]
         seen_hol = sorted({f"hol:{n}" for n in v.loc[v["holiday"], "holiday_name"] if n})
         self.cols = seen_hol + seen_ev
-        span = (v.index[-1] - v.index[0]).days if len(v) else 0
+        span = (v.index[-1] - v.index[0]).days
         self.fourier = bool(st.annual and span >= st.annual_min_days)
-        X = _design(v, self.cols, self.fourier, v.index[0])
-        n_ev = X.shape[1] - 7 - (4 if self.fourier else 0)
-        pen = np.r_[np.full(7, 1e-4), np.full(n_ev, st.event_penalty), np.full(4 if self.fourier else 0, 1.0)]
-        # the level is a slow centred average of days without holidays or events, so that it
-        # cannot follow (and hide) a holiday dip or a promotion peak
-        plain = (np.abs(X[:, 7:7 + n_ev]).sum(axis=1) == 0) & (X[:, :7].sum(axis=1) == 1)
-        wd = X[:, :7].sum(axis=1) > 0
-        t = pd.Series(y, index=v.index)
-        base = t.where(plain)
-        dow_eff = (base - base.rolling(29, min_periods=7, center=True).mean()).groupby(v["dow"]).mean()
-        level = self._smooth(t.where(plain) - v["dow"].map(dow_eff).fillna(0.0))
-        for _ in range(2):
-            A = X.T @ X + np.diag(pen)
-            beta = np.linalg.solve(A, X.T @ (y - level))
-            c = float(np.mean(X[wd, :7] @ beta[:7])) if wd.any() else 0.0
-            beta[:7] -= c  # weekday effects centred on normal days: the level carries the mean
-            adj = y - X @ beta
-            level = self._smooth(pd.Series(adj, index=v.index))
-        self.beta = beta
-        self.adj = adj
-
-    @staticmethod
-    def _smooth(x: pd.Series) -> np.ndarray:
-        """Centred 29-day mean (missing days skipped, edges one-sided), interpolated over gaps."""
-        m = x.rolling(29, min_periods=5, center=True).mean()
-        return m.interpolate(limit_direction="both").fillna(x.mean()).to_numpy()
+        X = _effects(v, self.cols, self.fourier)
+        n_f = 4 if self.fourier else 0
+        plain = np.abs(X[:, :X.shape[1] - n_f]).sum(axis=1) == 0
+        # weekday effects: median log deviation from the centred one-week mean of plain days
+        wmean = y.where(plain).rolling("7D", center=True, min_periods=3).mean()
+        dev = (y - wmean)[plain]
+        self.dow_eff = dev.groupby(v["dow"][plain]).median().reindex(range(7))
+        base = y - self._weekday(v)
+        # event and holiday effects: ridge on the deviation from a centred 29-day median of plain days
+        local = base.where(plain).rolling("29D", center=True, min_periods=5).median()
+        local = local.interpolate(limit_direction="both").fillna(base.median())
+        pen = np.r_[np.full(X.shape[1] - n_f, st.event_penalty), np.full(n_f, 1.0)]
+        self.beta = np.linalg.solve(X.T @ X + np.diag(pen), X.T @ (base - local).to_numpy())
+        if n_f:
+            # the annual season from the whole history: least squares of the event-adjusted log volume on a
+            # constant, a linear trend and the harmonics (the 29-day median above absorbs the season)
+            k = X.shape[1] - n_f
+            ev_adj = base - X[:, :k] @ self.beta[:k]
+            tt = (v.index - v.index[0]).days.to_numpy(float)[:, None] / 365.25
+            A = np.hstack([np.ones((len(v), 1)), tt, X[:, k:]])
+            coef = np.linalg.lstsq(A, ev_adj.to_numpy(), rcond=None)[0]
+            self.beta[k:] = coef[2:]
+        adj = base - X @ self.beta
+        # level (median of the last weeks), trend (Theil-Sen over the whole history), spread
+        self.last = v.index[-1]
+        t = (adj.index - self.last).days.to_numpy(float)
+        win = t > -7 * st.level_weeks
+        self.level = float(np.median(adj[win]))
+        self.tmid = float(np.median(t[win]))
+        self.slope = float(stats.theilslopes(adj.to_numpy(), t)[0]) if len(adj) >= 14 else 0.0
+        prior = adj.rolling(f"{7 * st.level_weeks}D", closed="left", min_periods=3).median()
+        e = (adj - prior).dropna().to_numpy()
+        if len(e) >= 5:
+            self.sd = float(1.4826 * np.median(np.abs(e - np.median(e))))
+        else:
+            self.sd = float(np.std(adj)) if len(adj) > 1 else 0.1
+        self.sd = max(self.sd, 1e-3)
 
     def _daily(self, fdays, feats):
         f = feats.reindex(fdays)
-        X = _design(f, self.cols, self.fourier, fdays[0] if len(fdays) else None)
-        _, mean, sd = _ets_forecast(self.adj, len(fdays))
-        return pd.Series(mean + X @ self.beta, index=fdays), pd.Series(sd, index=fdays)
+        t = (fdays - self.last).days.to_numpy(float)
+        mu = self.level + self.slope * (t - self.tmid) + self._weekday(f) + _effects(f, self.cols, self.fourier) @ self.beta
+        return pd.Series(mu, index=fdays), pd.Series(self.sd, index=fdays)
 
 
 # --------------------------------------------------------------------------- MSTL
@@ -301,8 +326,10 @@ class MSTLModel(Model):
         from statsmodels.tsa.seasonal import MSTL
 
         super().fit(h)
-        n = min(len(h.y), h.settings.mstl_weeks * 7 * h.spd)
-        x = h.y.to_numpy()[-n:]
+        obs = h.y[h.y.index < h.origin]
+        self.last_ts = obs.index[-1]
+        n = min(len(obs), h.settings.mstl_weeks * 7 * h.spd)
+        x = obs.to_numpy()[-n:]
         w = _quiet()
         try:
             # one inner loop, no robustness loop: 5x faster, same decomposition on call-center counts
@@ -318,9 +345,9 @@ class MSTLModel(Model):
     def predict(self, index):
         h = self.h
         feats, open_m = self._future_feats(index)
-        steps = int((index[-1] - h.y.index[-1]) / h.freq)
+        steps = int((index[-1] - self.last_ts) / h.freq)
         _, mean, sd = _ets_forecast(self.deseason, steps, trend="add", damped_trend=True)
-        pos = np.asarray((index - h.y.index[-1]) / h.freq, dtype=int) - 1
+        pos = np.asarray((index - self.last_ts) / h.freq, dtype=int) - 1
         n = len(self.deseason)
         season = np.zeros(len(index))
         for j, period in enumerate((h.spd, 7 * h.spd)):

@@ -4,7 +4,7 @@
 holiday, make-up workday): pooled counts of the last ``profile_weeks`` weeks of valid
 days, shrunk towards the pooled weekday or weekend profile with weight
 ``n / (n + profile_shrink)`` (n = days of that type), so that a weekday seen on few days
-borrows strength.
+borrows strength. Weekday and weekend are the center's (``forecast.weekend_days``).
 
 **Interval uncertainty**: log daily volume Student t (``DAILY_T_DF`` degrees of freedom)
 scaled by the daily model's forecast standard deviation; within the day, counts are negative
@@ -50,14 +50,15 @@ def profiles(h: History) -> dict[str, np.ndarray]:
         all_p, _ = pooled(valid)
     if all_p is None:
         all_p = np.full(h.spd, 1.0 / h.spd)
-    wk_p, _ = pooled(normal & (dow < 5))
-    we_p, _ = pooled(normal & (dow >= 5))
+    weekend = np.isin(dow, list(st.weekend_days))
+    wk_p, _ = pooled(normal & ~weekend)
+    we_p, _ = pooled(normal & weekend)
     wk_p = wk_p if wk_p is not None else all_p
     we_p = we_p if we_p is not None else all_p
     out: dict[str, np.ndarray] = {"weekday": wk_p}
     k = st.profile_shrink
     for w in range(7):
-        base = wk_p if w < 5 else we_p
+        base = we_p if w in st.weekend_days else wk_p
         p, n = pooled(normal & (dtype == str(w)))
         out[str(w)] = base if p is None else (n * p + k * base) / (n + k)
     hol = valid & (dtype == "holiday") & (age < st.holiday_profile_days)
@@ -110,9 +111,16 @@ def _simulate(h: History, index: pd.DatetimeIndex, mu_log: pd.Series, sd_log: pd
     day, slot = _day_index(index, h.spd, h.freq)
     types = feats["daytype"].reindex(day).to_numpy()
     p = np.array([prof[t][s] for t, s in zip(types, slot)])
-    # renormalise the profile over the slots open on that day
+    # renormalise the profile over the slots open on that whole day (also those before the
+    # first instant of ``index`` when it starts inside a day: the rest of the day keeps its share)
     p = np.where(open_m, p, 0.0)
-    psum = pd.Series(p).groupby(np.asarray(day)).transform("sum").to_numpy()
+    udays = pd.DatetimeIndex(np.unique(np.asarray(day)))
+    whole = pd.date_range(udays.min(), udays.max() + pd.Timedelta(days=1) - h.freq, freq=h.freq) if len(udays) else udays
+    whole = whole[whole.normalize().isin(udays)]
+    wtypes = feats["daytype"].reindex(whole.normalize()).to_numpy()
+    wslot = np.asarray((whole - whole.normalize()) / h.freq, dtype=int)
+    wp = np.array([prof[t][k] for t, k in zip(wtypes, wslot)]) * h.open_mask(whole, feats)
+    psum = pd.Series(wp).groupby(np.asarray(whole.normalize())).sum().reindex(day).to_numpy()
     p = np.where(psum > 0, p / np.where(psum > 0, psum, 1), 0.0)
     m = mu_log.reindex(day).to_numpy()
     s = sd_log.reindex(day).to_numpy()

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ccnb.params.base import _Section
+from ccnb.params.schedule import Schedule
 
 ForecastModel = Literal["seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination"]
 
@@ -32,6 +33,18 @@ class Forecast(_Section):
     annual_min_days: int = Field(400, ge=60, description="History (days) needed for annual terms.")
     mstl_weeks: int = Field(8, ge=2, le=104, description="Weeks of history the MSTL model decomposes.")
     calibration_days: int = Field(28, ge=0, le=180, description="Hold-out days that calibrate daily spreads.")
+    level_weeks: int = Field(2, ge=1, le=52, description="Weeks of history whose median sets the daily level "
+                             "(daily_regression).")
+    weekend_days: list[int] = Field(default_factory=lambda: [5, 6],
+                                    description="The center's weekend days, 0 = Monday ... 6 = Sunday (holiday "
+                                                "periods, weekday and weekend profiles).")
+
+    @field_validator("weekend_days")
+    @classmethod
+    def _weekdays(cls, v: list[int]) -> list[int]:
+        if any(d < 0 or d > 6 for d in v) or len(set(v)) != len(v) or len(v) > 6:
+            raise ValueError("weekend_days: distinct weekdays 0 (Monday) .. 6 (Sunday), at most six")
+        return sorted(v)
 
 
 class Staffing(_Section):
@@ -59,6 +72,7 @@ class Staffing(_Section):
         default_factory=dict,
         description="Queue -> desk (skill group) whose agents it shares; staffing is compared per desk. "
                     "A queue not listed is a desk of its own.")
+    schedule: Schedule = Field(default_factory=Schedule, description="Shift scheduling: shift plan, breaks, roster rules.")
 
 
 class ChurnCondition(_Section):

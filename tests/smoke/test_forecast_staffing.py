@@ -31,24 +31,24 @@ def test_the_chosen_forecasts_beat_the_weekly_seasonal_naive(run):
     # recorded on the seed-7 small sample (tests/smoke/conftest.py): whole center, 2 origins x 28 days.
     # Re-record when ccnb.sample changes the generated contacts.
     assert acc.loc["all", "model"] == "daily_regression"
-    assert acc.loc["all", "wape"] == pytest.approx(0.2941, abs=2e-3)
+    assert acc.loc["all", "wape"] == pytest.approx(0.2952, abs=2e-3)
     assert acc.loc["all", "naive_wape"] == pytest.approx(0.4342, abs=2e-3)
     last = monthly.last_month_accuracy(run).set_index("key")
-    assert last.loc["all", "wape_daily"] == pytest.approx(0.1437, abs=2e-3)
+    assert last.loc["all", "wape_daily"] == pytest.approx(0.1351, abs=2e-3)
     assert (last["wape"] < last["naive_wape"]).all() and (last["wape_daily"] < last["naive_wape_daily"]).all()
 
 
 def test_recorded_staffing_figures(run, params):
     """The plan from the forecast with a fixed AHT (200 s), Erlang C and 30 % shrinkage: these figures rest on
     the arrivals only (AHT, patience and shrinkage estimates are checked by hand on tests/data/tiny)."""
-    assert run.plan["calls"].sum() == pytest.approx(12292.7, rel=1e-3)
+    assert run.plan["calls"].sum() == pytest.approx(12373.5, rel=1e-3)
     inp = run.plan[["queue", "channel", "ts", "calls"]].assign(aht_s=200.0)
     pc = params.model_copy(deep=True)
     pc.staffing.model = "erlang_c"
     req = plan.requirements(inp, pc, shrinkage=0.3)
-    assert int(req["required"].sum()) == pytest.approx(6797, abs=15)
-    assert int(req["scheduled"].sum()) == pytest.approx(11909, abs=25)
-    assert plan.fte(req, pc)["monthly"]["fte"].iloc[0] == pytest.approx(34.73, abs=0.1)
+    assert int(req["required"].sum()) == pytest.approx(6812, abs=15)
+    assert int(req["scheduled"].sum()) == pytest.approx(11925, abs=25)
+    assert plan.fte(req, pc)["monthly"]["fte"].iloc[0] == pytest.approx(34.78, abs=0.1)
     # the run's own plan: November, every queue, scheduled >= required, Erlang A below Erlang C
     assert run.plan["ts"].min() == pd.Timestamp("2026-11-01") and run.plan["ts"].max() < pd.Timestamp("2026-12-01")
     assert set(run.plan["queue"]) == set(run.queues)
