@@ -24,6 +24,7 @@ from ccnb.forecast.backtest import DEFAULT_MODELS, as_timedelta, backtest, choos
 from ccnb.forecast.calendar import day_features
 from ccnb.forecast.history import Settings, prepare
 from ccnb.forecast.models import MODELS, make
+from ccnb.forecast import series as _s
 
 __all__ = ["forecast", "backtest", "choose", "prepare", "day_features", "Settings", "MODELS", "DEFAULT_MODELS",
            "interval_series", "series_of", "aht_profile"]
@@ -71,7 +72,5 @@ def forecast(series: pd.Series, horizon, freq="30min", calendar: pd.DataFrame | 
 
 def __getattr__(name):  # the engine-facing helpers import DuckDB-side code lazily
     if name in ("interval_series", "series_of", "aht_profile"):
-        from ccnb.forecast import series as _s
-
         return getattr(_s, name)
     raise AttributeError(name)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ccnb import exports
+from ccnb.core import exports
 from ccnb.forecast import forecast as _forecast
 from ccnb.forecast.backtest import backtest, choose
 from ccnb.forecast.calendar import day_features

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ccnb import report
+from ccnb.pipeline import report
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def test_manager_html_has_the_table_and_no_code(fixture_packs):
     assert re.search(r'<td class="num">80\.0 %</td>', html) and ">AHT (s)</th>" in html
     assert "Points for attention" in html and "85.7 %" in html
     assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
-    for absent in ("import ccnb", "ctx.table", "ctx = ccnb.display.setup", "month = ", "In&nbsp;[",
+    for absent in ("import ccnb", "ctx.table", "ctx = ccnb.present.display.setup", "month = ", "In&nbsp;[",
                    "jp-InputArea", "ANALYST-ONLY", "NOISY-WARNING", "NOISY-STDERR", "object object",
                    "UserWarning"):
         assert absent not in html, absent

@@ -1,4 +1,4 @@
-"""Pieces of ccnb.report that need no kernel: month checks, notebook selection, the atomic swap, stale cleanup."""
+"""Pieces of ccnb.pipeline.report that need no kernel: month checks, notebook selection, the atomic swap, stale cleanup."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ import sys
 import nbformat
 import pytest
 
-from ccnb import report
+from ccnb.pipeline import report
 
 
 @pytest.mark.parametrize("month", ["2026-10", "1999-01"])

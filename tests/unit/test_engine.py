@@ -9,11 +9,11 @@ import pytest
 import ccnb.data
 import ccnb.kpi
 from ccnb import engine
-from ccnb.cli import build_parser, main
+from ccnb.pipeline.cli import build_parser, main
 from ccnb.engine.transpile import TranspileError, to_spark
-from ccnb.kpi.engine import aggregate_sql
+from ccnb.kpi.compute import aggregate_sql
 from ccnb.kpi.facts import FACTS, FactParams
-from ccnb.kpi.registry import LEVELS, REGISTRY
+from ccnb.catalog.kpis import LEVELS, REGISTRY
 from ccnb.params import ParamsError, load_params
 
 
@@ -173,7 +173,7 @@ def test_java_home_detection(clean_env, tmp_path):
 def test_connections_are_capped_by_default(clean_env, tmp_path, monkeypatch):
     """Every ccnb DuckDB connection gets params/default.yaml's memory cap (the environment overrides it)
     and spills to the data cache, not to the working directory."""
-    from ccnb import config
+    from ccnb.core import config
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
     con = ccnb.data.connect()
