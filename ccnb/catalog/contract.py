@@ -16,7 +16,7 @@ Conventions
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 #: Types a column may have, with the DuckDB type each is stored as.

@@ -10,11 +10,9 @@ every notebook of a report run, and an analyst's re-run, pays for validation onc
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import inspect
 import os
-import re
 import shutil
 import threading
 import time
@@ -28,7 +26,7 @@ from ccnb.catalog import contract
 from ccnb.catalog.as_of import as_of_sql
 from ccnb.catalog.contract import LOAD_ORDER, TABLES
 from ccnb.core import config
-from ccnb.core.months import parse_month
+from ccnb.core.months import MonthError, parse_month
 from ccnb.engine.connection import LOCK, connect
 from ccnb.data.errors import DataError, Problem
 from ccnb.data.read import SourceFile, discover
@@ -38,7 +36,11 @@ __all__ = ["load", "Tables", "DataError", "Problem", "TABLES"]
 
 _CACHE_KEEP = 6
 def _month(month: str | pd.Period | None) -> pd.Period | None:
-    return None if month is None else parse_month(month)
+    """The report month (:func:`ccnb.core.months.parse_month`), reported like every other bad input: a DataError."""
+    try:
+        return None if month is None else parse_month(month)
+    except MonthError:
+        raise DataError(f"month {month!r} is not a calendar month; expected YYYY-MM, e.g. 2026-10") from None
 
 
 def _contract_hash() -> str:

@@ -14,7 +14,7 @@ views (``interactions``, ``agents``, ... as of the month end):
 * on Spark (:mod:`ccnb.engine.spark`) they are transpiled with sqlglot
   (:mod:`ccnb.engine.transpile`) and run over temp views of the same names, built from the
   same validated tables (exported once to Parquet) with the same as-of cut
-  (:func:`ccnb.data.as_of_sql`).
+  (:func:`ccnb.catalog.as_of.as_of_sql`).
 
 Why sqlglot and one dialect rather than Ibis or a second hand-written Spark version: the
 KPI registry is already SQL aggregates (a definition is a numerator and a denominator

@@ -12,7 +12,7 @@ drift from the first; the export costs seconds per 10M contacts, once. On a clus
 point ``staging_dir`` at storage every executor sees (a shared mount).
 
 On top of the Parquet tables, temp views named like DuckDB's (``interactions``,
-``agents``, ...) apply the same as-of cut: :func:`ccnb.data.as_of_sql` is the one
+``agents``, ...) apply the same as-of cut: :func:`ccnb.catalog.as_of.as_of_sql` is the one
 definition, transpiled like every other query. Sessions run with
 ``spark.sql.timestampType=TIMESTAMP_NTZ`` and a UTC session zone, so local wall-clock
 timestamps are never shifted.

@@ -1,7 +1,7 @@
 """The center's own settings (queues, time zone, holidays country), the report and the engine."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator

@@ -21,8 +21,8 @@ from typing import Sequence
 
 from ccnb import __version__
 from ccnb.core import config
-from ccnb.core.errors import (EXIT_BUSY, EXIT_CODES, EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED,  # noqa: F401
-                          EXIT_NOTEBOOK, EXIT_OK, EXIT_PARAMS, EXIT_RENDER, EXIT_TERMINATED, EXIT_USAGE, Terminated,
+from ccnb.core.errors import (EXIT_CODES, EXIT_INTERNAL, EXIT_INTERRUPTED,
+                          EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, Terminated,
                           exit_code_of, one_line)
 from ccnb.core.months import check_spec
 from ccnb.core.errors import ReportError

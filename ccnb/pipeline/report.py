@@ -52,13 +52,13 @@ from typing import Any, Callable
 from ccnb.core import config
 from ccnb.core import months
 from ccnb.i18n.labels import LANGS, t
-from ccnb.pipeline.nbrun import (PARAMETERS, check_kernel, check_notebook, describe_failure, execute,  # noqa: F401
+from ccnb.pipeline.nbrun import (check_kernel, check_notebook, describe_failure, execute,
                         select_notebooks)
-from ccnb.core.errors import LockBusy, NotebookFailed, RenderFailed, ReportError, exit_code_of  # noqa: F401
-from ccnb.pipeline.publish import clean_stale, publish, recover, recover_all, temp_name  # noqa: F401
-from ccnb.pipeline.check import check_data  # noqa: F401 - validated in a child process
+from ccnb.core.errors import NotebookFailed, RenderFailed, ReportError
+from ccnb.pipeline.publish import publish, recover, recover_all, temp_name
+from ccnb.pipeline.check import check_data
 from ccnb.pipeline.lock import RunLock, lock_path
-from ccnb.pipeline.record import VERSIONED, versions  # noqa: F401
+from ccnb.pipeline.record import versions
 from ccnb.pipeline import record
 from ccnb.core.months import parse_month
 from ccnb.params import load_params
@@ -73,19 +73,9 @@ PACK_DIRS = ("notebooks", "pdf", "files", "restricted", "summary", ".logs")
 #: killed run's leftovers holds a pack's lock for a moment.
 LOCK_WAIT_S = 3.0
 
-_check_notebook = check_notebook   # first version's names
-_check_kernel = check_kernel
 
 
 # --------------------------------------------------------------------------- small helpers
-def check_month(month: Any) -> str:
-    """``"2026-10"`` unchanged; anything else (``../x``, ``2026-1``) is a :class:`ReportError`."""
-    try:
-        return str(parse_month(month))
-    except ValueError as e:
-        raise ReportError(str(e)) from None
-
-
 def pack_name(month: str, lang: str) -> str:
     """``2026-10`` (English) or ``2026-10-zh``."""
     return month if lang == "en" else f"{month}-{lang}"
@@ -377,9 +367,7 @@ def _render_failure(e: Exception, nb: Path | None, tmp: Path, out_dir: Path, nam
                         notebook=nb.name if nb else "", failed_dir=d)
 
 
-__all__ = ["LockBusy", "NotebookFailed", "ReportError", "RenderFailed", "build", "check_month", "clean_stale",
-           "execute", "pack_name", "prepare", "publish", "recover", "run", "run_months", "select_notebooks",
-           "versions"]
+__all__ = ["build", "pack_name", "prepare", "run", "run_months"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit("use `ccnb report`")

@@ -13,8 +13,8 @@ import numbers
 import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ccnb.i18n.fmt import (COMMON_HEADERS, auto_decimals, is_missing, looks_numeric, HEADER_UNIT_FORMATS,  # noqa: F401
-                      LIGHT_SYMBOLS, LIGHTS, MISSING, esc, format_value, label, light_of, unit_text)
+from ccnb.i18n.fmt import (COMMON_HEADERS, auto_decimals, is_missing, looks_numeric, HEADER_UNIT_FORMATS,
+                      LIGHT_SYMBOLS, esc, format_value, label, light_of, unit_text)
 from ccnb.i18n.labels import t
 
 def rich(template: str) -> str:

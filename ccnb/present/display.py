@@ -40,7 +40,7 @@ from ccnb.core import config
 from ccnb.core.exports import write_csv
 from ccnb.core.months import parse_month
 from ccnb.engine import configure
-from ccnb.i18n.fmt import format_value, is_missing, jsonable, label, light_of, month_name
+from ccnb.i18n.fmt import esc, format_value, is_missing, jsonable, label, light_of, month_name
 from ccnb.i18n.labels import LANGS, Translator, t
 from ccnb.params import load_params
 from ccnb.present.blocks import alerts_html, heading_html, kpi_cards_html, plain_text, table_html, text_html

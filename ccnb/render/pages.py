@@ -23,8 +23,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ccnb import __version__
 from ccnb.core import config
-from ccnb.render.manager_view import (SCRIPT_MIMETYPES, _keep_headings_with_content,  # noqa: F401
-                               _manager_view_cls, keep_output)
+from ccnb.render.manager_view import (_manager_view_cls, keep_output)
 from ccnb.i18n.labels import t
 from ccnb.present.blocks import light_html
 from ccnb.i18n.fmt import month_name
@@ -214,7 +213,6 @@ def _printer_ready() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: the child ends when its page is printed
         pass
-    import weasyprint  # noqa: F401
 
 
 def _print_here(html_path: str, pdf_path: str) -> list[str]:

@@ -12,7 +12,6 @@ first month of data would show no leavers: windows are clipped to the data.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ccnb.kpi.facts import FactParams, roster

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ccnb.sample.spec import NEVER, QUEUES, SHIFT_KINDS, SITE_CODE, OUTBOUND, rng
+from ccnb.sample.spec import NEVER, QUEUES, SHIFT_KINDS, SITE_CODE, rng
 from ccnb.sample.spec import AVAILABLE
 from ccnb.sample.spec import SHIFTS
 from ccnb.sample.spec import QI

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from ccnb.core import errors
 from ccnb.pipeline import cli
 from ccnb.core import config
 from ccnb.pipeline import report
@@ -167,7 +168,7 @@ def test_last_resolves_in_the_centers_zone_before_anything_runs(tmp_path, fixtur
     assert (req.month, req.today) == ("2026-09", dt.date(2026, 10, 31))
     reqs = report.prepare("2026-08..2026-10", lang="zh", notebooks_dir=OK_NOTEBOOKS, multi=True)
     assert [r.name for r in reqs] == ["2026-08-zh", "2026-09-zh", "2026-10-zh"]
-    with pytest.raises(report.ReportError, match="is a range of months; use run_months"):
+    with pytest.raises(errors.ReportError, match="is a range of months; use run_months"):
         report.prepare("2026-08..2026-10", notebooks_dir=OK_NOTEBOOKS)
     assert not (tmp_path / "out").exists()
 

@@ -11,7 +11,7 @@ import pytest
 
 from ccnb.present import display as d
 from ccnb.present import blocks
-from ccnb.i18n import fmt
+from ccnb.i18n import fmt as formats
 from ccnb.core import months
 from ccnb.core import config
 from ccnb.params import load_params
@@ -44,12 +44,12 @@ PAYLOAD = "<script>alert('x')</script>"
     ("queue", None, "en", "queue"),
 ])
 def test_format_value(value, fmt, lang, expected):
-    assert fmt.format_value(value, fmt, lang) == expected
+    assert formats.format_value(value, fmt, lang) == expected
 
 
 def test_format_value_unknown_format_is_an_error():
     with pytest.raises(ValueError, match="unknown format"):
-        fmt.format_value(1.0, "percent")
+        formats.format_value(1.0, "percent")
 
 
 @pytest.mark.parametrize("bad", ["../../x", "2026-13", "2026-1", " 2026-10", "2026-10/..", 202610, None])
@@ -61,8 +61,8 @@ def test_parse_month_rejects_anything_but_yyyy_mm(bad):
 def test_parse_month_and_names():
     p = months.parse_month("2026-01")
     assert p == pd.Period("2026-01", "M")
-    assert fmt.month_name(p, "en") == "January 2026"
-    assert fmt.month_name(p, "zh") == "2026年1月"
+    assert formats.month_name(p, "en") == "January 2026"
+    assert formats.month_name(p, "zh") == "2026年1月"
 
 
 # --------------------------------------------------------------------------- escaping
@@ -141,9 +141,9 @@ def test_table_empty_and_missing_columns():
 
 
 def test_light_values_normalised():
-    assert [fmt.light_of(x) for x in ["green", "Amber", " red ", None, math.nan, "blue"]] == \
+    assert [formats.light_of(x) for x in ["green", "Amber", " red ", None, math.nan, "blue"]] == \
         ["green", "amber", "red", "grey", "grey", "grey"]
-    for light, sym in fmt.LIGHT_SYMBOLS.items():
+    for light, sym in formats.LIGHT_SYMBOLS.items():
         html = blocks.light_html(light, "zh")
         assert sym in html and f"light-{light}" in html
 
