@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from ccnb import config
+from ccnb.core import config
 from ccnb.sample import DEFAULT_MONTHS, write_sample
 
 

@@ -1,3 +1,3 @@
-from ccnb.cli import main
+from ccnb.pipeline.cli import main
 
 raise SystemExit(main())

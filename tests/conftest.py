@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ccnb import config
+from ccnb.core import config
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURE_NOTEBOOKS = TESTS_DIR / "fixtures" / "notebooks"
@@ -101,7 +101,7 @@ def fixture_packs(tmp_path_factory, fixture_notebooks, fixture_data):
 
     Packs go to one session ``reports`` folder (``<month>`` and ``<month>-zh`` side by side).
     """
-    from ccnb import report
+    from ccnb.pipeline import report
 
     out = tmp_path_factory.mktemp("reports")
     built: dict[str, Path] = {}

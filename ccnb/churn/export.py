@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ccnb import exports
+from ccnb.core import config, exports
 from ccnb.churn.wording import band_label, segment_label, tier_label
-from ccnb.i18n import t
+from ccnb.i18n.labels import t
 
 
 
@@ -37,8 +37,6 @@ def mask_key() -> bytes:
     env = os.environ.get("CCNB_MASK_KEY")
     if env:
         return env.encode("utf-8")
-    from ccnb import config
-
     path = Path(config.SECRETS_DIR) / "mask.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -61,41 +61,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Windowed features: base name -> kind (``count`` events, ``days`` a duration, ``score`` a mean answer).
-WINDOWED = {
-    "contacts": "count", "repeats": "count", "unresolved": "count", "transfers": "count",
-    "abandons": "count", "long_waits": "count", "complaints": "count", "complaints_unresolved": "count",
-    "complaint_days": "days", "surveys": "count", "csat_mean": "score", "low_csat": "count",
-    "detractors": "count", "ces_mean": "score", "high_effort": "count",
-}
-#: Features without a window.
-STATIC = {
-    "complaints_open": "count", "open_complaint_days": "days", "days_since_contact": "days",
-    "tenure_days": "days", "value": "money", "segment": "category", "r_score": "score",
-    "f_score": "score", "m_score": "score",
-}
-
-
-def feature_names(lookback_days) -> list[str]:
-    """Every feature column usable by rules and the model, for these windows."""
-    out = [f"{b}_{int(w)}d" for w in sorted(set(lookback_days)) for b in WINDOWED]
-    return out + list(STATIC)
-
-
-def split_name(name: str) -> tuple[str, int | None]:
-    """``"repeats_30d"`` -> ``("repeats", 30)``; ``"tenure_days"`` -> ``("tenure_days", None)``."""
-    if name in STATIC:
-        return name, None
-    base, _, w = name.rpartition("_")
-    if base in WINDOWED and w.endswith("d") and w[:-1].isdigit():
-        return base, int(w[:-1])
-    raise KeyError(f"not a churn feature: {name!r}")
-
-
-def kind(name: str) -> str:
-    base, w = split_name(name)
-    return WINDOWED[base] if w is not None else STATIC[base]
-
+from ccnb.catalog.churn_features import WINDOWED, kind_or_none
 
 def to_cutoff(cutoff) -> pd.Timestamp:
     """The cutoff, a midnight, from a date (``"2026-11-01"``) or a month (``Period``: the next month's start).
@@ -112,13 +78,13 @@ def to_cutoff(cutoff) -> pd.Timestamp:
     return ts
 
 
-def _ts(t: pd.Timestamp) -> str:
+def ts_sql(t: pd.Timestamp) -> str:
     return f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S}'"
 
 
-def _pop(cutoff: pd.Timestamp, sub: str = "") -> str:
+def population_cte(cutoff: pd.Timestamp, sub: str = "") -> str:
     """The customers active at the cutoff (signed up before its day, not left before it)."""
-    D = f"CAST({_ts(cutoff)} AS DATE)"
+    D = f"CAST({ts_sql(cutoff)} AS DATE)"
     return f"""
     SELECT customer_id, segment, value, signup_date, churn_date
     FROM customers
@@ -126,9 +92,9 @@ def _pop(cutoff: pd.Timestamp, sub: str = "") -> str:
 """
 
 
-def _kc(cutoff: pd.Timestamp, sub: str = "") -> str:
+def complaints_cte(cutoff: pd.Timestamp, sub: str = "") -> str:
     """Complaints opened before the cutoff, ``resolved_before`` it or not."""
-    C = _ts(cutoff)
+    C = ts_sql(cutoff)
     return f"""
     SELECT customer_id, opened_ts, resolved_ts,
            (resolved_ts IS NOT NULL AND resolved_ts < {C}) AS resolved_before
@@ -136,7 +102,7 @@ def _kc(cutoff: pd.Timestamp, sub: str = "") -> str:
 """
 
 
-def _keep(W: int, population: str) -> str:
+def keep_condition(W: int, population: str) -> str:
     """Population ``contacted``: an inbound contact or a complaint opened in the longest window
     ``W``, or a complaint open at the cutoff (over ``a`` and ``k``); ``active``: everyone."""
     if population == "active":
@@ -145,11 +111,11 @@ def _keep(W: int, population: str) -> str:
             f"OR coalesce(k.complaints_open, 0) > 0)")
 
 
-def _days_since(cutoff: pd.Timestamp, col: str) -> str:
-    return f"epoch({_ts(cutoff)} - {col}) / 86400.0"
+def days_since_sql(cutoff: pd.Timestamp, col: str) -> str:
+    return f"epoch({ts_sql(cutoff)} - {col}) / 86400.0"
 
 
-def _ctes(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
+def feature_ctes(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: float, low_csat_max: int,
           high_effort_max: int, population: str = "contacted", only: str | None = None,
           part: tuple[int, int] | None = None, churn_date: bool = False) -> str:
     """``WITH pop AS (...), ..., f AS (...)``: ``f`` has one row per customer of the population with
@@ -157,7 +123,7 @@ def _ctes(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: f
     (i, p)`` (customers with ``hash(customer_id) % p = i``) restrict every source to some
     customers: a customer's features come from that customer's rows alone, so their rows of
     ``f`` do not change. ``churn_date``: ``f`` carries ``_churn_date`` for the label."""
-    C = _ts(cutoff)
+    C = ts_sql(cutoff)
     D = f"CAST({C} AS DATE)"
     ws = sorted({int(w) for w in windows})
     W = ws[-1]
@@ -197,7 +163,7 @@ def _ctes(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s: f
     means = [f"{b}_{w}d" for w in ws for b, kd in WINDOWED.items() if kd != "count"]
     cols = ",\n       ".join([f"coalesce({c}, 0) AS {c}" for c in counts] + means)
     return f"""
-WITH pop AS ({_pop(cutoff, sub)}),
+WITH pop AS ({population_cte(cutoff, sub)}),
 ib AS (  -- inbound contacts of known customers; the lag sees FCR-window days before the longest window
     SELECT contact_id, customer_id, arrival_ts, answer_ts, agent_id, abandoned, transferred, resolved, wait_s,
            lag(arrival_ts) OVER (PARTITION BY customer_id, coalesce(reason, '')
@@ -226,7 +192,7 @@ last AS (
     WHERE direction = 'inbound' AND customer_id IS NOT NULL AND arrival_ts < {C}{sub}
     GROUP BY customer_id
 ),
-kc AS ({_kc(cutoff, sub)}),
+kc AS ({complaints_cte(cutoff, sub)}),
 k AS (
     SELECT customer_id,
        {(',' + chr(10) + '       ').join(complaint_aggs)},
@@ -238,7 +204,7 @@ f AS (
     SELECT p.customer_id, p.segment, p.value,
            date_diff('day', p.signup_date, {D}) AS tenure_days,
            l.last_contact_ts,
-           {_days_since(cutoff, "l.last_contact_ts")} AS days_since_contact,
+           {days_since_sql(cutoff, "l.last_contact_ts")} AS days_since_contact,
            {cols},
            coalesce(k.complaints_open, 0) AS complaints_open,
            k.open_complaint_days{", p.churn_date AS _churn_date" if churn_date else ""}
@@ -246,11 +212,11 @@ f AS (
     LEFT JOIN a ON a.customer_id = p.customer_id
     LEFT JOIN k ON k.customer_id = p.customer_id
     LEFT JOIN last l ON l.customer_id = p.customer_id
-    WHERE {_keep(W, population)}
+    WHERE {keep_condition(W, population)}
 )"""
 
 
-def _ranks(W: int) -> str:
+def ranks_sql(W: int) -> str:
     """RFM thirds over the rows of ``f``, on a narrow projection (the windows sort 4 columns, not every feature)."""
     return f"""SELECT customer_id,
        1 + CAST(cume_dist() OVER (ORDER BY days_since_contact DESC NULLS FIRST) > 1/3 AS INT)
@@ -267,11 +233,11 @@ def _ranks(W: int) -> str:
 def label_sql(cutoff: pd.Timestamp, days: int, churn_date: str = "churn_date") -> str:
     """The label, one definition: ``churned`` (bool) = the customer left within ``days`` days after the
     cutoff (``churn_date`` before cutoff date + ``days``; no churn date: false)."""
-    D = f"CAST({_ts(cutoff)} AS DATE)"
+    D = f"CAST({ts_sql(cutoff)} AS DATE)"
     return f"coalesce({churn_date} < {D} + INTERVAL {int(days)} DAY, false) AS churned"
 
 
-def _select(cutoff: pd.Timestamp, label_days: int | None, row: bool) -> str:
+def select_sql(cutoff: pd.Timestamp, label_days: int | None, row: bool) -> str:
     """The output columns over ``f JOIN rk``: the features, RFM, ``value_tier`` (and ``_row``, ``churned``)."""
     churned = f",\n       {label_sql(cutoff, label_days, 'f._churn_date')}" if label_days is not None else ""
     return f"""SELECT f.*{" EXCLUDE (_churn_date)" if label_days is not None else ""},
@@ -287,9 +253,9 @@ def feature_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wai
     over the contract's views): the definition. For millions of customers :func:`ccnb.churn.parts.rank_sql` and
     :func:`~ccnb.churn.parts.batch_sql` compute the same rows in parts (:mod:`ccnb.churn.stream`)."""
     W = max(int(w) for w in windows)
-    return (_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s,
+    return (feature_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s,
                   low_csat_max=low_csat_max, high_effort_max=high_effort_max, population=population)
-            + f",\nrk AS (\n    {_ranks(W)}\n)\n{_select(cutoff, None, False)}\n"
+            + f",\nrk AS (\n    {ranks_sql(W)}\n)\n{select_sql(cutoff, None, False)}\n"
             "FROM f JOIN rk ON rk.customer_id = f.customer_id\nORDER BY f.customer_id\n")
 
 
@@ -314,21 +280,3 @@ def typed(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("customer_id", "segment", "rfm", "value_tier"):
         df[c] = df[c].astype("string")
     return df
-
-
-def compute(tables, cutoff, cp, kp) -> pd.DataFrame:
-    """Features with ``cp`` = ``params.churn`` and ``kp`` = ``params.kpi`` (see module docstring).
-
-    Fetched in batches (:func:`ccnb.churn.stream.batches`) and put in ``customer_id`` order here.
-    """
-    from ccnb.churn import stream
-
-    cutoff = to_cutoff(cutoff)
-    return stream.ordered(list(stream.batches(tables, cutoff, cp, kp)))
-
-
-def kind_or_none(name: str) -> str | None:
-    try:
-        return kind(name)
-    except KeyError:
-        return None

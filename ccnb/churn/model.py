@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ccnb.churn.features import kind, split_name
+from ccnb.catalog.churn_features import kind, split_name
 
 #: (cap, divisor, fill, unit key) of day-valued features; unit keys are labels ``churn.unit.<key>``.
 DAYS = {

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ccnb.churn.features import _ctes, _days_since, _kc, _keep, _pop, _ranks, _select, _ts, feature_sql
+from ccnb.churn.features import feature_ctes, days_since_sql, complaints_cte, keep_condition, population_cte, ranks_sql, select_sql, ts_sql, feature_sql
 
 
 def _rank_ctes(cutoff: pd.Timestamp, W: int, population: str) -> str:
     """``WITH ..., f AS (...)`` with only what the RFM ranks and the population need (``customer_id``,
-    ``value``, ``days_since_contact``, ``contacts_<W>d``): the same definitions as :func:`_ctes`
+    ``value``, ``days_since_contact``, ``contacts_<W>d``): the same definitions as :func:`feature_ctes`
     (shared pieces; the smoke tests hold both to the same rows), without the lag window, the surveys
     join and the other aggregates, and the last contact and window count in one pass. On a
     10M-contact month this fits DuckDB in 0.75 GB where the full chain needed 2 GB."""
-    C = _ts(cutoff)
+    C = ts_sql(cutoff)
     return f"""
-WITH pop AS ({_pop(cutoff)}),
+WITH pop AS ({population_cte(cutoff)}),
 a AS (
     SELECT customer_id, max(arrival_ts) AS last_contact_ts,
            count(*) FILTER (WHERE arrival_ts >= {C} - INTERVAL {W} DAY) AS contacts_{W}d
@@ -31,19 +31,19 @@ a AS (
     WHERE direction = 'inbound' AND customer_id IS NOT NULL AND arrival_ts < {C}
     GROUP BY customer_id
 ),
-kc AS ({_kc(cutoff)}),
+kc AS ({complaints_cte(cutoff)}),
 k AS (
     SELECT customer_id, count(*) FILTER (WHERE opened_ts >= {C} - INTERVAL {W} DAY) AS complaints_{W}d,
            count(*) FILTER (WHERE NOT resolved_before) AS complaints_open
     FROM kc GROUP BY customer_id
 ),
 f AS (
-    SELECT p.customer_id, p.value, {_days_since(cutoff, "a.last_contact_ts")} AS days_since_contact,
+    SELECT p.customer_id, p.value, {days_since_sql(cutoff, "a.last_contact_ts")} AS days_since_contact,
            coalesce(a.contacts_{W}d, 0) AS contacts_{W}d
     FROM pop p
     LEFT JOIN a ON a.customer_id = p.customer_id
     LEFT JOIN k ON k.customer_id = p.customer_id
-    WHERE {_keep(W, population)}
+    WHERE {keep_condition(W, population)}
 )"""
 
 
@@ -58,7 +58,7 @@ def rank_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_s
     need are computed (:func:`_rank_ctes`); the other arguments are those of :func:`feature_sql`.
     """
     W = max(int(w) for w in windows)
-    q = _rank_ctes(cutoff, W, population) + f",\nrk AS (\n    {_ranks(W)}\n)\nSELECT * FROM rk"
+    q = _rank_ctes(cutoff, W, population) + f",\nrk AS (\n    {ranks_sql(W)}\n)\nSELECT * FROM rk"
     if sample is not None:
         q += (f"\nORDER BY md5_number('{int(seed)}:{cutoff:%Y-%m-%d}:' || customer_id), customer_id "
               f"LIMIT {int(sample)}")
@@ -73,11 +73,11 @@ def batch_sql(cutoff: pd.Timestamp, windows, *, fcr_window_days: int, long_wait_
     are read; ``part = (i, p)``: only customers with ``hash(customer_id) % p = i`` (a hash, not a
     join, so that a part costs no memory to select). ``label_days`` adds ``churned`` (bool): the
     customer left within that many days after the cutoff (as :func:`ccnb.churn.labels`)."""
-    return (_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s,
+    return (feature_ctes(cutoff, windows, fcr_window_days=fcr_window_days, long_wait_s=long_wait_s,
                   low_csat_max=low_csat_max, high_effort_max=high_effort_max, population=population,
                   only=f"SELECT customer_id FROM {ranks}" if sampled else None, part=part,
                   churn_date=label_days is not None)
-            + f"\n{_select(cutoff, label_days, True)}\nFROM f JOIN {ranks} rk ON rk.customer_id = f.customer_id\n")
+            + f"\n{select_sql(cutoff, label_days, True)}\nFROM f JOIN {ranks} rk ON rk.customer_id = f.customer_id\n")
 
 
 def population_sql(cutoff: pd.Timestamp, windows, population: str = "contacted") -> str:
@@ -86,7 +86,7 @@ def population_sql(cutoff: pd.Timestamp, windows, population: str = "contacted")
     Same population: active at the cutoff and (``contacted``) with an inbound contact or a
     complaint opened in the longest window, or a complaint open at the cutoff.
     """
-    C = _ts(cutoff)
+    C = ts_sql(cutoff)
     D = f"CAST({C} AS DATE)"
     W = max(int(w) for w in windows)
     active = f"signup_date < {D} AND (churn_date IS NULL OR churn_date >= {D})"

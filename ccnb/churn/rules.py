@@ -7,7 +7,7 @@ A rule (``params.churn.rules``) fires when **all** its conditions hold, e.g.::
 
 A condition on an empty feature (no survey, so no ``csat_mean_30d``) does not hold.
 The rule's short name and its reason text come from the label catalog
-(``churn.rule.<code>.name`` / ``.text`` in ``ccnb/locale/churn.yaml``) unless the rule
+(``churn.rule.<code>.name`` / ``.text`` in ``ccnb/i18n/locale/churn.yaml``) unless the rule
 carries its own ``name``/``text`` ``{en, zh}``. Reason texts are ``str.format``
 templates over the customer's feature values, so they state the customer's own
 figures ("3 abandoned calls in the last 30 days").
@@ -20,7 +20,9 @@ import string
 import numpy as np
 import pandas as pd
 
-from ccnb.i18n import catalog, t
+from ccnb.catalog.churn_features import kind
+from ccnb.churn.wording import feature_label, feature_value_text, is_missing, model_reason_text
+from ccnb.i18n.labels import catalog, t
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 
@@ -60,8 +62,6 @@ def reason_text(rule, row, lang: str = "en") -> str:
     naming other features (the rule was changed in params but not its text) or a value that
     does not fit its format gives the plain "feature: value" list instead.
     """
-    from ccnb.churn.wording import feature_value_text, is_missing, model_reason_text
-
     tpl = rule_template(rule, lang)
     feats = rule_features(rule)
     names = {name for _, name, _, _ in string.Formatter().parse(tpl) if name}
@@ -87,9 +87,6 @@ def rule_features(rule) -> set[str]:
 
 def condition_text(cond, lang: str = "en") -> str:
     """"Abandoned contacts, last 30 days ≥ 3"; durations and amounts with their unit ("≥ 7 days")."""
-    from ccnb.churn.features import kind
-    from ccnb.churn.wording import feature_label, feature_value_text
-
     sym = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}[cond.op]
     value = feature_value_text(cond.feature, cond.value, lang) if kind(cond.feature) in ("days", "money") \
         else f"{cond.value:g}"

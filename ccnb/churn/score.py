@@ -1,7 +1,7 @@
 """Risk scores, bands and reasons for every customer as of a cutoff; the flagged ones.
 
 ``scores(tables, cutoff, params, lang)`` trains the model on the latest cutoffs whose
-labels are fully observed by ``cutoff`` (:func:`ccnb.churn.validate.training_cutoffs`; at
+labels are fully observed by ``cutoff`` (:func:`ccnb.churn.out_of_time.training_cutoffs`; at
 most ``churn.train_rows_max`` seeded random customers per cutoff, :mod:`ccnb.churn.stream`),
 scores every customer of :func:`ccnb.churn.features` one batch at a time, keeps their
 ``KEEP`` columns (id, segment, value, value tier, RFM, tenure, last contact) and adds:
@@ -35,7 +35,11 @@ import pandas as pd
 
 from ccnb.churn import metrics as M
 from ccnb.churn import rules as _rules
-from ccnb.churn.features import split_name, to_cutoff
+from ccnb.churn import stream
+from ccnb.churn.cache import params_or_default
+from ccnb.catalog.churn_features import split_name
+from ccnb.churn.features import check_cutoff, to_cutoff
+from ccnb.churn.out_of_time import data_span, fit_model, history_days, training_cutoffs
 from ccnb.churn.wording import model_reason_text
 
 BANDS = ("high", "medium", "low")
@@ -74,8 +78,6 @@ def topic_contributions(mdl, feats: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
 
 
 def default_cutoff(tables) -> pd.Timestamp:
-    from ccnb.churn.validate import data_span
-
     return data_span(tables)[1]
 
 
@@ -136,11 +138,7 @@ def score_batch(feats: pd.DataFrame, mdl, cp, lang: str = "en") -> pd.DataFrame:
 
 def scores(tables, cutoff=None, params=None, lang: str = "en") -> pd.DataFrame:
     """Every scored customer with score, band, rules, reasons (see the module docstring)."""
-    from ccnb.churn import _params, stream
-    from ccnb.churn.features import check_cutoff
-    from ccnb.churn.validate import fit_model, history_days, training_cutoffs
-
-    params = _params(params)
+    params = params_or_default(params)
     cp = params.churn
     cutoff = default_cutoff(tables) if cutoff is None else to_cutoff(cutoff)
     check_cutoff(tables, cutoff)

@@ -30,7 +30,8 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from ccnb.data import memory_limit_bytes, release_memory
+from ccnb.engine.connection import memory_limit_bytes, release_memory
+from ccnb.churn.cache import cached, key
 from ccnb.churn.features import check_cutoff, to_cutoff, typed
 from ccnb.churn.parts import population_sql, sql_for
 
@@ -122,20 +123,16 @@ def check_label(tables, cutoff: pd.Timestamp, days: int) -> None:
 
 def population_size(tables, cutoff, params) -> int:
     """Customers :func:`ccnb.churn.features` returns at ``cutoff`` (counted in DuckDB; cached)."""
-    from ccnb.churn import _cached, _key
-
     cutoff = to_cutoff(cutoff)
     check_cutoff(tables, cutoff)
     cp = params.churn
-    return _cached(tables, ("population", _key(cutoff, params)), lambda: int(
+    return cached(tables, ("population", key(cutoff, params)), lambda: int(
         tables.con.execute(population_sql(cutoff, cp.lookback_days, cp.population)).fetchone()[0]))
 
 
 def remember_population(tables, cutoff, params, n: int) -> None:
     """Record a population size counted while streaming every row (saves :func:`population_size` a query)."""
-    from ccnb.churn import _cached, _key
-
-    _cached(tables, ("population", _key(to_cutoff(cutoff), params)), lambda: int(n))
+    cached(tables, ("population", key(to_cutoff(cutoff), params)), lambda: int(n))
 
 
 def sample_sizes(sizes: list[int], cap: int) -> list[int | None]:
@@ -149,8 +146,6 @@ def sample_sizes(sizes: list[int], cap: int) -> list[int | None]:
 def labelled(tables, cutoff, params, sample: int | None = None) -> pd.DataFrame:
     """Features and ``churned`` at ``cutoff`` (``sample``: that many seeded random customers), with a
     leading ``cutoff`` column; in ``customer_id`` order. Cached when small."""
-    from ccnb.churn import _cached, _key
-
     cp = params.churn
     cutoff = to_cutoff(cutoff)
     check_cutoff(tables, cutoff)
@@ -162,8 +157,8 @@ def labelled(tables, cutoff, params, sample: int | None = None) -> pd.DataFrame:
         f.insert(0, "cutoff", cutoff)
         return f
 
-    key = ("labelled", _key(cutoff, params), int(cp.label_days), sample, int(cp.seed) if sample is not None else None)
-    return _cached(tables, key, make)
+    name = ("labelled", key(cutoff, params), int(cp.label_days), sample, int(cp.seed) if sample is not None else None)
+    return cached(tables, name, make)
 
 
 def training_frame(tables, cutoffs, params) -> pd.DataFrame:
@@ -176,3 +171,10 @@ def training_frame(tables, cutoffs, params) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     out.attrs.update(population=int(sum(sizes)), rows=len(out), sampled=any(m is not None for m in keep))
     return out
+
+
+def compute(tables, cutoff, cp, kp) -> pd.DataFrame:
+    """Features with ``cp`` = ``params.churn`` and ``kp`` = ``params.kpi`` (see :mod:`ccnb.churn.features`),
+    fetched in batches (:func:`batches`) and put in ``customer_id`` order."""
+    cutoff = to_cutoff(cutoff)
+    return ordered(list(batches(tables, cutoff, cp, kp)))

@@ -1,11 +1,12 @@
-"""Readable names of churn features, segments, bands and units (from ``ccnb/locale/churn.yaml``)."""
+"""Readable names of churn features, segments, bands and units (from ``ccnb/i18n/locale/churn.yaml``)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ccnb.churn.features import kind, split_name
-from ccnb.i18n import catalog, t
+from ccnb.catalog.churn_features import kind, split_name
+from ccnb.i18n.fmt import format_value
+from ccnb.i18n.labels import catalog, t
 
 
 def _t(key: str, lang: str, default: str) -> str:
@@ -43,8 +44,6 @@ def is_missing(v) -> bool:
 
 def feature_value_text(name: str, v, lang: str = "en") -> str:
     """A feature value as a reader sees it: ``3``, ``12 days``, ``85 CNY``, ``Consumer``."""
-    from ccnb.display import format_value
-
     if is_missing(v):
         return "–"
     k = kind(name)

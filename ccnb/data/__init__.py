@@ -10,11 +10,9 @@ every notebook of a report run, and an analyst's re-run, pays for validation onc
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import inspect
 import os
-import re
 import shutil
 import threading
 import time
@@ -24,120 +22,25 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ccnb import config
-from ccnb.data import contract
-from ccnb.data.contract import TABLES, LOAD_ORDER
+from ccnb.catalog import contract
+from ccnb.catalog.as_of import as_of_sql
+from ccnb.catalog.contract import LOAD_ORDER, TABLES
+from ccnb.core import config
+from ccnb.core.months import MonthError, parse_month
+from ccnb.engine.connection import LOCK, connect
 from ccnb.data.errors import DataError, Problem
 from ccnb.data.read import SourceFile, discover
 from ccnb.data.validate import build_all
 
-__all__ = ["load", "Tables", "DataError", "Problem", "write_sample", "parse_month", "TABLES"]
+__all__ = ["load", "Tables", "DataError", "Problem", "TABLES"]
 
 _CACHE_KEEP = 6
-_lock = threading.Lock()
-
-
-def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection configured for ccnb: no progress bar (it would print into notebooks).
-
-    DuckDB's memory and threads are capped by ``$CCNB_DUCKDB_MEMORY_LIMIT`` /
-    ``$CCNB_DUCKDB_THREADS`` (``ccnb report`` sets them from the center's params), else by
-    ``engine.duckdb`` in ``params/default.yaml``; beyond the cap DuckDB spills to disk (the
-    data cache's ``spill/`` folder) instead of growing: validating 10M contacts takes 7 GB
-    uncapped, 2.3 GB with ``memory_limit: 2GB`` and is no slower (the default is 1GB: see README,
-    Performance).
-    """
-    con = duckdb.connect(database)
+def _month(month: str | pd.Period | None) -> pd.Period | None:
+    """The report month (:func:`ccnb.core.months.parse_month`), reported like every other bad input: a DataError."""
     try:
-        con.execute("SET enable_progress_bar = false")
-    except duckdb.Error:
-        # Inside a Jupyter kernel DuckDB refuses to touch the setting without ipywidgets,
-        # and then shows no progress bar anyway.
-        pass
-    mem = _memory_limit()
-    threads = os.environ.get("CCNB_DUCKDB_THREADS") or _duckdb_defaults().get("threads")
-    if mem or threads:
-        from ccnb.engine import configure_duckdb
-
-        configure_duckdb(con, mem or None, int(threads) if threads else None)
-        if database == ":memory:":
-            spill = Path(config.CACHE_DIR) / "spill"
-            spill.mkdir(parents=True, exist_ok=True)
-            con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
-    return con
-
-
-def release_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """Hand DuckDB's cached blocks back to the operating system, keeping the connection's limit.
-
-    DuckDB keeps what a query read or built in its buffer pool, up to ``memory_limit``, until
-    something needs the room; Python's allocations never ask, so after a heavy query a process
-    can hold DuckDB's whole limit beside its own DataFrames. Lowering the limit evicts those blocks
-    (back to disk or dropped: they are caches) and returns the memory; the configured limit
-    (``$CCNB_DUCKDB_MEMORY_LIMIT`` or params' ``engine.duckdb.memory_limit``) is then set
-    again. Costs milliseconds; the next query re-reads what it needs from the cache file.
-    Call it between phases (e.g. after streaming a large result), not while a result is open.
-    """
-    mem = _memory_limit()
-    try:
-        con.execute("SET memory_limit = '16MB'")
-    except duckdb.Error:  # something is pinned above it: nothing to give back now
-        pass
-    finally:
-        if mem:
-            from ccnb.engine import configure_duckdb
-
-            configure_duckdb(con, mem)
-        else:
-            con.execute("RESET memory_limit")
-
-
-_UNITS = {"": 1, "bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
-    """The connection's current DuckDB ``memory_limit`` in bytes (DuckDB reports it as text, e.g. ``1.8 GiB``)."""
-    text = con.execute("SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'").fetchone()[0]
-    m = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", str(text))
-    if not m or m.group(2).lower() not in _UNITS:
-        raise ValueError(f"DuckDB reported an unreadable memory_limit: {text!r}")
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
-
-
-def _memory_limit() -> str | None:
-    """DuckDB's configured ``memory_limit``: ``$CCNB_DUCKDB_MEMORY_LIMIT``, else params' default (None: DuckDB's)."""
-    return os.environ.get("CCNB_DUCKDB_MEMORY_LIMIT") or _duckdb_defaults().get("memory_limit")
-
-
-@functools.lru_cache(maxsize=1)
-def _duckdb_defaults() -> dict:
-    """``engine.duckdb`` of ``params/default.yaml`` (memory_limit, threads), read once."""
-    from ccnb.params import read_yaml
-
-    try:
-        return dict((read_yaml(config.DEFAULT_PARAMS).get("engine") or {}).get("duckdb") or {})
-    except Exception:  # noqa: BLE001 - a broken defaults file is reported by the params loader, not here
-        return {}
-
-
-def write_sample(out_dir, seed=config.SAMPLE_SEED, months=None, contacts=None, **kw):
-    """Write the deterministic sample data set (see :mod:`ccnb.sample`)."""
-    from ccnb.sample import write_sample as _ws
-
-    return _ws(out_dir, seed=seed, months=months if months is not None else "2025-07..2026-10",
-               contacts=contacts, **kw)
-
-
-def parse_month(month: str | pd.Period | None) -> pd.Period | None:
-    """'2026-10' -> Period('2026-10', 'M'); raises DataError for anything else."""
-    if month is None or isinstance(month, pd.Period):
-        return month
-    import re
-
-    if not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise DataError(f"month {month!r} is not a calendar month; expected YYYY-MM, e.g. 2026-10")
-    return pd.Period(month, "M")
+        return None if month is None else parse_month(month)
+    except MonthError:
+        raise DataError(f"month {month!r} is not a calendar month; expected YYYY-MM, e.g. 2026-10") from None
 
 
 def _contract_hash() -> str:
@@ -153,40 +56,6 @@ def _fingerprint(root: Path, found: dict[str, list[Path]], tz: str) -> str:
             st = p.stat()
             h.update(f"|{t}|{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}".encode())
     return h.hexdigest()[:24]
-
-
-def as_of_sql(name: str, columns: list[str], end: str, source: str = "store.{name}", *,
-              contacts_before_end: bool = False) -> str:
-    """The as-of view of table ``name``: what was known before ``end`` (a SQL timestamp literal).
-
-    Later events are hidden and later dates unknown (NULL). Portable SQL (explicit column
-    list, no DuckDB-only syntax) so that :mod:`ccnb.engine.spark` builds the same views on
-    Spark; ``source`` names the stored table (``{name}`` is replaced by the table name).
-
-    ``contacts_before_end``: every stored contact arrived before ``end`` (the report month is the
-    data's last), so no survey is of a later contact and the surveys need no filter: the filter
-    is a semi-join with every contact, which on a year of 100M contacts, stacked under the
-    surveys KPI's own join, exhausts a 1 GB DuckDB limit.
-    """
-    src = source.format(name=name)
-    d = f"CAST({end} AS DATE)"
-    hidden = {  # column -> expression replacing it
-        "complaints": {"resolved_ts": f"CASE WHEN resolved_ts < {end} THEN resolved_ts END"},
-        "customers": {"churn_date": f"CASE WHEN churn_date < {d} THEN churn_date END"},
-        "agents": {"leave_date": f"CASE WHEN leave_date < {d} THEN leave_date END",
-                   "leave_reason": f"CASE WHEN leave_date < {d} THEN leave_reason END"},
-    }.get(name, {})
-    sel = ", ".join(f'{hidden[c]} AS "{c}"' if c in hidden else f'"{c}"' for c in columns)
-    where = {
-        "interactions": f"arrival_ts < {end}",
-        "agent_days": f"date < {d}",
-        "qa_evaluations": f"eval_date < {d}",
-        "surveys": None if contacts_before_end else "contact_id IN (SELECT contact_id FROM interactions)",
-        "complaints": f"opened_ts < {end}",
-        "customers": f"signup_date < {d}",
-        "agents": f"hire_date < {d}",
-    }.get(name)  # calendar: future events are known plans
-    return f"SELECT {sel} FROM {src}" + (f" WHERE {where}" if where else "")
 
 
 class Tables:
@@ -205,6 +74,10 @@ class Tables:
         self.fingerprint = fingerprint
         self.timezone = timezone
         self.files = files
+        #: The engine :func:`ccnb.engine.use` attached (None: the one the settings choose).
+        self.engine = None
+        #: Spark's staging folder name for tables built from DataFrames (set when first staged).
+        self.stage_key: str | None = None
         self.start = month.start_time if month is not None else None
         self.end = (month + 1).start_time if month is not None else None
         self._frames: dict[str, pd.DataFrame] = {}
@@ -250,7 +123,7 @@ class Tables:
     # -- access --------------------------------------------------------------------------
     def sql(self, query: str, params: Any = None) -> pd.DataFrame:
         """Run ``query`` over the table views and return a DataFrame."""
-        with _lock:
+        with LOCK:
             return self.con.execute(query, params).df() if params is not None else self.con.sql(query).df()
 
     def __getattr__(self, name: str) -> pd.DataFrame:
@@ -274,7 +147,7 @@ class Tables:
     def for_month(self, month: str | pd.Period | None) -> "Tables":
         """The same validated data seen as of another month's end (no re-validation)."""
         con = self.con.cursor()
-        return Tables(con, month=parse_month(month), source=self.source, fingerprint=self.fingerprint,
+        return Tables(con, month=_month(month), source=self.source, fingerprint=self.fingerprint,
                       timezone=self.timezone, files=self.files)
 
     # -- constructors ----------------------------------------------------------------------
@@ -282,7 +155,7 @@ class Tables:
     def from_frames(cls, frames: dict[str, pd.DataFrame], month: str | pd.Period | None = None,
                     timezone: str = "Asia/Shanghai") -> "Tables":
         """Validate in-memory DataFrames (tests, notebooks building data by hand)."""
-        month = parse_month(month)
+        month = _month(month)
         unknown = sorted(set(frames) - set(TABLES))
         if unknown:
             raise DataError(f"unknown tables {unknown}; expected some of {list(TABLES)}")
@@ -302,7 +175,7 @@ def load(path: str | os.PathLike | None = None, month: str | pd.Period | None = 
     With ``month`` (``"YYYY-MM"``) the tables show what was known at the end of that month,
     and a month without contacts is an error. Raises :class:`DataError`.
     """
-    month = parse_month(month)
+    month = _month(month)
     root = Path(path) if path is not None else config.SAMPLE_DIR
     optional = tuple(n for n, t in TABLES.items() if not t.required_table)
     found, problems = discover(root, list(LOAD_ORDER), optional)

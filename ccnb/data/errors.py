@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ccnb.core.errors import EXIT_DATA
+
 
 @dataclass
 class Problem:
@@ -35,8 +37,10 @@ class Problem:
 class DataError(ValueError):
     """Input data that does not meet the contract (docs/data.md).
 
-    ``problems`` holds the structured findings; ``str()`` is the message for people.
+    ``problems`` holds the structured findings; ``str()`` is the message for people. Exit code 3.
     """
+
+    exit_code = EXIT_DATA
 
     def __init__(self, problems: list[Problem] | str, source: str | None = None):
         if isinstance(problems, str):

@@ -42,7 +42,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from ccnb.data.contract import TABLES, Table
+from ccnb.catalog.contract import TABLES, Table
 from ccnb.data.errors import DataError, Problem
 from ccnb.data.source_files import (csv_relation, file_format, find_files, ident, parquet_relation, q, rel_name,
                                     xlsx_relation, xlsx_to_parquet)

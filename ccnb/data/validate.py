@@ -15,10 +15,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ccnb.data.contract import TABLES, Column, Table
+from ccnb.catalog.contract import TABLES, Column, Table
 from ccnb.data.errors import DataError, Problem
 from ccnb.data.read import (SourceFile, _ident, _q, check_csv_rejects, csv_relation_sql, parquet_columns,
                             parquet_relation_sql, prepare_csv)
+from ccnb.catalog.contract import LOAD_ORDER
 
 EXAMPLES = 5
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "是")
@@ -300,8 +301,6 @@ def check_foreign_keys(con: duckdb.DuckDBPyConnection, spec: Table, present: set
 def build_all(con: duckdb.DuckDBPyConnection, sources: dict[str, list[SourceFile] | pd.DataFrame], tz: str,
               workdir: Path, origin: str) -> dict[str, list[str]]:
     """Validate and store every table; raise DataError with all problems found."""
-    from ccnb.data.contract import LOAD_ORDER
-
     problems: list[Problem] = []
     built: dict[str, TableBuilder] = {}
     for name in LOAD_ORDER:

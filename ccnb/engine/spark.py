@@ -12,7 +12,7 @@ drift from the first; the export costs seconds per 10M contacts, once. On a clus
 point ``staging_dir`` at storage every executor sees (a shared mount).
 
 On top of the Parquet tables, temp views named like DuckDB's (``interactions``,
-``agents``, ...) apply the same as-of cut: :func:`ccnb.data.as_of_sql` is the one
+``agents``, ...) apply the same as-of cut: :func:`ccnb.catalog.as_of.as_of_sql` is the one
 definition, transpiled like every other query. Sessions run with
 ``spark.sql.timestampType=TIMESTAMP_NTZ`` and a UTC session zone, so local wall-clock
 timestamps are never shifted.
@@ -36,7 +36,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ccnb.engine import Engine, EngineError, Settings
+from ccnb.catalog.as_of import as_of_sql
+from ccnb.catalog.contract import TABLES
+from ccnb.core import config
+from ccnb.engine.connection import LOCK
+from ccnb.engine.engines import Engine
+from ccnb.engine.settings import EngineError, Settings
 from ccnb.engine.transpile import to_spark
 
 _lock = threading.RLock()
@@ -159,8 +164,6 @@ def stop() -> None:
 
 # --------------------------------------------------------------------------- staging
 def _staging_root(settings: Settings) -> Path:
-    from ccnb import config
-
     return Path(settings.staging_dir) if settings.staging_dir else Path(config.CACHE_DIR) / "spark"
 
 
@@ -169,11 +172,11 @@ def stage(tables, settings: Settings) -> Path:
 
     Keyed by the data fingerprint (tables built from DataFrames get a folder of their own).
     """
-    from ccnb.data import TABLES
-
     fp = tables.fingerprint
     if fp == "frames":
-        key = tables.__dict__.setdefault("_stage_key", f"frames-{uuid.uuid4().hex[:12]}")
+        if tables.stage_key is None:
+            tables.stage_key = f"frames-{uuid.uuid4().hex[:12]}"
+        key = tables.stage_key
     else:
         key = fp
     root = _staging_root(settings)
@@ -187,14 +190,12 @@ def stage(tables, settings: Settings) -> Path:
         tmp = root / f".{key}.tmp-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         tmp.mkdir()
         try:
-            from ccnb.data import _lock as data_lock
-
             for name in TABLES:
                 if name not in tables.files:
                     continue
                 cols = ", ".join(f'"{c}"' for c in tables.columns_of(name))
                 dest = str(tmp / f"{name}.parquet").replace("'", "''")
-                with data_lock:
+                with LOCK:
                     tables.con.execute(f"COPY (SELECT {cols} FROM store.{name}) TO '{dest}' "
                                        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
             (tmp / "_SUCCESS").write_text(fp + "\n")
@@ -222,8 +223,6 @@ class SparkEngine(Engine):
 
     def register(self, tables) -> None:
         """Temp views ``interactions``, ``agents``, ... of ``tables`` (as of its month), unless already there."""
-        from ccnb.data import TABLES, as_of_sql
-
         folder = stage(tables, self.settings)
         end = f"TIMESTAMP '{tables.end}'" if tables.end is not None else None
         key = (str(folder), end)

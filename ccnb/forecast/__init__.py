@@ -27,6 +27,7 @@ from ccnb.forecast.calendar import day_features
 from ccnb.forecast.history import Settings, prepare
 from ccnb.forecast.models import MODELS, make
 from ccnb.forecast.reforecast import morning_forecast, reforecast
+from ccnb.forecast.series import aht_profile, interval_series, series_of
 
 __all__ = ["forecast", "backtest", "choose", "prepare", "day_features", "Settings", "MODELS", "DEFAULT_MODELS",
            "reforecast", "morning_forecast", "interval_series", "series_of", "aht_profile"]
@@ -81,11 +82,3 @@ def forecast(series: pd.Series, horizon, freq="30min", calendar: pd.DataFrame | 
     if bt is not None:
         out.attrs["backtest"] = bt
     return out
-
-
-def __getattr__(name):  # the engine-facing helpers import DuckDB-side code lazily
-    if name in ("interval_series", "series_of", "aht_profile"):
-        from ccnb.forecast import series as _s
-
-        return getattr(_s, name)
-    raise AttributeError(name)

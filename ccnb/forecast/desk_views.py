@@ -1,34 +1,37 @@
 """What the forecasting notebook shows about the report month's staffing: agents needed vs on the
 phones per desk (agents who share queues) and per queue, from a MonthRun's ``compare``
-(:class:`ccnb.staffing.actual.Comparison`). Nothing is recomputed. Re-exported by
-:mod:`ccnb.forecast.views`, which the notebook uses.
+(:class:`ccnb.staffing.actual.Comparison`), and the display names of queues and desks.
+Nothing is recomputed.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from ccnb.forecast.monthly import CENTER, MonthRun
-from ccnb.i18n import t
+from ccnb.i18n import labels
+from ccnb.i18n.labels import t
 from ccnb.staffing import actual as _actual
+from ccnb.i18n.labels import catalog
+from ccnb.kpi.scoring import light
 
 
-def _queue_name(q, params, lang):
-    from ccnb.forecast.views import queue_name
-    return queue_name(q, params, lang)
+def queue_name(q: str, params, lang: str = "en") -> str:
+    """Display name of a queue (:func:`ccnb.i18n.labels.queue_name`), or "Whole center" for the center series."""
+    if q == CENTER:
+        return t("forecast.center_all", lang)
+    return labels.queue_name(q, params, lang)
 
 
 def desk_name(d: str, params, lang: str = "en", desks: dict | None = None, *, in_sentence: bool = False) -> str:
     """Display name of a desk (agents who share queues): ``forecast.desk_name.<desk>`` when the catalog
     has it, a one-queue desk named after its queue by the queue's name, else "<Desk> desk".
     ``in_sentence``: "the voice desk" rather than "Voice desk" (English)."""
-    from ccnb.i18n import catalog
-
     key = f"forecast.desk_name.{d}"
     members = [q for q, x in (desks or {}).items() if x == d]
     if key in catalog():
         name = t(key, lang)
     elif members == [d] or (not members and d in params.center.queues):
-        return _queue_name(d, params, lang)
+        return queue_name(d, params, lang)
     else:
         name = t("forecast.desk_generic", lang, desk=d.replace("_", " ").capitalize() if lang == "en" else d)
     if in_sentence and lang == "en":
@@ -44,7 +47,7 @@ def desks_text(r: MonthRun, params, lang: str = "en") -> str:
     for d in desks_in_order(r):
         qs = [q for q in r.queues if r.compare.desk_of.get(q) == d]
         parts.append(desk_name(d, params, lang, r.compare.desk_of) + colon
-                     + inner.join(_queue_name(q, params, lang) for q in qs))
+                     + inner.join(queue_name(q, params, lang) for q in qs))
     return sep.join(parts)
 
 
@@ -52,18 +55,16 @@ def staffing_summary_view(r: MonthRun, params, lang: str = "en") -> pd.DataFrame
     """Per desk, then the queues of a desk with several (derived: their share of the desk's agents),
     then the whole center: intervals under/over-staffed, agent-hours short/in excess, service level
     achieved overall and when short, light from the service level against target."""
-    from ccnb.kpi.scoring import light
-
     s = _actual.summary(r.compare, params)
     target = params.staffing.service_level_target
     names = []
     for lvl, u in zip(s["level"], s["unit"]):
         if lvl == "all":
-            names.append(_queue_name(CENTER, params, lang))
+            names.append(queue_name(CENTER, params, lang))
         elif lvl == "desk":
             names.append(desk_name(u, params, lang, r.compare.desk_of))
         else:
-            names.append("– " + _queue_name(u, params, lang))
+            names.append("– " + queue_name(u, params, lang))
     return pd.DataFrame({
         "unit": names,
         "under": s["under_share"].to_numpy(), "over": s["over_share"].to_numpy(),

@@ -20,9 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from pathlib import Path
+
 import pandas as pd
 
-from ccnb import exports
+from ccnb.core import exports
 from ccnb.forecast import forecast as _forecast
 from ccnb.forecast.backtest import backtest, choose
 from ccnb.forecast.calendar import day_features
@@ -250,9 +252,8 @@ def planner_csv(r: MonthRun) -> pd.DataFrame:
     })
 
 
-def write_planner_csv(r: MonthRun, folder) -> "Path":
+def write_planner_csv(r: MonthRun, folder) -> Path:
     """Write :func:`planner_csv` to ``folder/forecast_staffing_<plan month>.csv`` (UTF-8 with BOM, opens in Excel)."""
-    from pathlib import Path
 
     path = Path(folder) / f"forecast_staffing_{r.plan_month}.csv"
     exports.write_csv(planner_csv(r), path)

@@ -17,6 +17,9 @@ import pandas as pd
 
 from ccnb import engine
 from ccnb.kpi.facts import offered_sql
+from ccnb.forecast.history import Settings
+from ccnb.forecast.history import prepare
+from ccnb.params import load_params
 
 #: Columns of :func:`interval_series` besides ``queue``, ``ts``, ``open``.
 COLUMNS = ("offered", "answered", "abandoned", "in_sl", "handled", "handle_s", "wait_answered_s",
@@ -43,8 +46,6 @@ def interval_series(tables, params=None, *, freq=None, start=None, end=None, ans
     every open interval from each queue's first day to the last day is present (zeros).
     """
     if params is None:
-        from ccnb.params import load_params
-
         params = load_params()
     minutes = int(pd.Timedelta(freq).total_seconds() // 60) if freq is not None else params.center.interval_minutes
     T = float(answer_s if answer_s is not None else params.kpi.service_level_answer_s)
@@ -82,8 +83,6 @@ def interval_series(tables, params=None, *, freq=None, start=None, end=None, ans
         agg["open"] = True
         agg["channel"] = agg["queue"].map(channel)
         return agg
-    from ccnb.forecast.history import Settings, prepare
-
     st = Settings.from_params(params)
     f = pd.Timedelta(minutes=minutes)
     last = (pd.Timestamp(end) if end is not None else (tables.end if tables.end is not None else agg["ts"].max() + f))

@@ -10,22 +10,16 @@ import numpy as np
 import pandas as pd
 
 from ccnb.forecast.calendar import day_features
+from ccnb.forecast.desk_views import desk_name, queue_name, sl_when_desk_short
 from ccnb.forecast.monthly import CENTER, MonthRun, accuracy_table, last_month_accuracy, peak_summary
-from ccnb.i18n import fmt_pct, t
-from ccnb.i18n import queue_name as _queue_name
+from ccnb.i18n.labels import fmt_pct, t
 from ccnb.staffing import actual as _actual
-
-
-def queue_name(q: str, params, lang: str = "en") -> str:
-    """Display name of a queue (:func:`ccnb.i18n.queue_name`), or "Whole center" for the center series."""
-    if q == CENTER:
-        return t("forecast.center_all", lang)
-    return _queue_name(q, params, lang)
+from ccnb.i18n.fmt import month_name
+from ccnb.i18n.fmt import format_value
+from ccnb.kpi.scoring import light
 
 
 def month_label(p: pd.Period, lang: str) -> str:
-    from ccnb.display import month_name
-
     return month_name(p, lang)
 
 
@@ -158,18 +152,6 @@ def what_if_view(r: MonthRun, lang: str = "en") -> pd.DataFrame:
                          "service_level": w["service_level"]})
 
 
-from ccnb.forecast.desk_views import (  # noqa: E402,F401  (last month, per desk)
-    desk_name,
-    desks_text,
-    staffing_summary_view,
-    desks_in_order,
-    staffed_by_time_of_day,
-    gap_matrix,
-    worst_times,
-    sl_when_desk_short,
-    model_check,
-)
-
 
 # --------------------------------------------------------------------------- sentences and cards
 def conclusions(r: MonthRun, params, lang: str = "en") -> dict:
@@ -182,8 +164,6 @@ def conclusions(r: MonthRun, params, lang: str = "en") -> dict:
     intervals with contacts that were short),
     ``sl_under``, ``sl_all``.
     """
-    from ccnb.display import format_value
-
     ps = peak_summary(r, params)
     pm, mm = month_label(r.plan_month, lang), month_label(r.month, lang)
     shr = r.shrinkage_used
@@ -249,8 +229,6 @@ def conclusions(r: MonthRun, params, lang: str = "en") -> dict:
 
 def plan_figures(c: dict, r: MonthRun, lang: str = "en") -> pd.DataFrame:
     """The plan month's headline figures as a two-column table (``figure``, ``value`` as text, ``detail``)."""
-    from ccnb.display import format_value
-
     pm, mm = month_label(r.plan_month, lang), month_label(r.month, lang)
     rows = [(t("forecast.card_peak", lang), format_value(c["peak"], "agents", lang),
              t("forecast.vs_normal", lang, n=f"{c['normal_peak']:.0f}"))]
@@ -268,8 +246,6 @@ def cards(c: dict, r: MonthRun, params, lang: str = "en") -> list[dict]:
     """Cards with a real target for ``ctx.kpi_cards``: last month's service level against the goal,
     and the forecast's daily error against repeating last week's pattern. ``key`` is the stable
     summary key (``forecast.card_sl``, ``forecast.card_accuracy``)."""
-    from ccnb.kpi.scoring import light
-
     items = []
     if pd.notna(c["sl_all"]):
         items.append({"key": "forecast.card_sl", "label": t("forecast.card_sl", lang, month=month_label(r.month, lang)),

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ccnb.kpi.registry import REGISTRY
+from ccnb.catalog.kpis import REGISTRY
 from ccnb.kpi.scoring import enough_data
 
 ALPHA = 0.05

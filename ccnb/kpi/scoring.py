@@ -21,7 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ccnb.kpi.registry import REGISTRY
+from ccnb.catalog.kpis import REGISTRY
 
 LIGHTS = ("green", "amber", "red", "grey")
 

@@ -32,7 +32,8 @@ import math
 
 import pandas as pd
 
-from ccnb.kpi.registry import REGISTRY
+from ccnb.catalog.kpis import REGISTRY
+from ccnb.kpi.compute import trend
 
 _RANGE = {"share": (0.0, 1.0), "points": (0.0, 100.0), "nps": (-100.0, 100.0), "s": (0.0, math.inf),
           "count": (0.0, math.inf), "rate/yr": (0.0, math.inf)}
@@ -128,8 +129,6 @@ def target_table(tables, month, params) -> pd.DataFrame:
     (inside the engine) from the first month of data, then :func:`replay`. Columns: see
     :func:`replay`. Pass it to :func:`ccnb.kpi.score` as ``targets=``.
     """
-    from ccnb.kpi.engine import trend
-
     m = pd.Period(str(month), "M")
     ts = params.kpi.target_setting
     keys = [k for k in ts.keys] if ts.method == "derived" else []

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from ccnb import config
+from ccnb.core import config
 from ccnb.params.analyses import *  # noqa: F401,F403  (section models, importable from ccnb.params)
 from ccnb.params.analyses import Churn, Forecast, Retention, Staffing
 from ccnb.params.base import ParamsError, _Section  # noqa: F401

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ccnb.catalog.churn_features import feature_names
 from ccnb.params.base import _Section
 from ccnb.params.schedule import Schedule
 
@@ -136,8 +137,6 @@ class Churn(_Section):
 
     @model_validator(mode="after")
     def _known_features(self) -> "Churn":
-        from ccnb.churn.features import feature_names
-
         known = set(feature_names(self.lookback_days))
         bad = sorted({c.feature for r in self.rules for c in r.when} - known)
         bad += sorted(set(self.model_features) - known - set(bad))

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from ccnb.core.errors import EXIT_PARAMS
+
 
 class ParamsError(ValueError):
-    """Parameters that cannot be used; the message names file, key and problem."""
+    """Parameters that cannot be used; the message names file, key and problem. Exit code 6."""
+
+    exit_code = EXIT_PARAMS
 
 
 class _Section(BaseModel):

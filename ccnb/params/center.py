@@ -1,11 +1,13 @@
 """The center's own settings (queues, time zone, holidays country), the report and the engine."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
+from ccnb.catalog.kpis import REGISTRY
+from ccnb.catalog.notebooks import plain_name
 from ccnb.params.base import _Section
 
 
@@ -59,8 +61,6 @@ class Report(_Section):
     @field_validator("headline_kpis")
     @classmethod
     def _known(cls, v: list[str]) -> list[str]:
-        from ccnb.kpi.registry import REGISTRY
-
         unknown = [k for k in v if k not in REGISTRY]
         if unknown:
             raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
@@ -70,9 +70,7 @@ class Report(_Section):
     @classmethod
     def _file_names(cls, v: list[str] | None) -> list[str] | None:
         """Plain file names in the notebooks folder: they become file names in the pack (no folders, no ``..``)."""
-        from ccnb.nbrun import NB_NAME
-
-        bad = [n for n in v or [] if not NB_NAME.fullmatch(n) or ".." in n or n != n.strip()]
+        bad = [n for n in v or [] if not plain_name(n)]
         if bad:
             raise ValueError(f"not plain notebook file names (no folders or '..'; letters, digits, _ . - only): "
                              f"{', '.join(repr(b) for b in bad)}")

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ccnb.catalog.kpis import REGISTRY
 from ccnb.params.base import _Section
 
 
@@ -63,8 +64,6 @@ class Kpi(_Section):
 
 def _known(keys):
     """``keys``, or a ``ValueError`` naming those that are not KPIs of the registry."""
-    from ccnb.kpi.registry import REGISTRY
-
     unknown = sorted(set(keys) - set(REGISTRY))
     if unknown:
         raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
@@ -83,8 +82,6 @@ def _sum_to_one(v: dict[str, float]) -> dict[str, float]:
 
 
 def _role_weights(role: str, level: str, v: dict[str, float]) -> dict[str, float]:
-    from ccnb.kpi.registry import REGISTRY
-
     _known(v)
     elsewhere = sorted(k for k in v if level not in REGISTRY[k].levels)
     if elsewhere:
@@ -125,8 +122,6 @@ class TargetSetting(_Section):
     @field_validator("keys")
     @classmethod
     def _keys(cls, v):
-        from ccnb.kpi.registry import REGISTRY
-
         _known(v)
         untargeted = sorted(k for k in v if REGISTRY[k].direction not in ("higher", "lower"))
         if untargeted:

@@ -6,7 +6,7 @@ to a source column or a DuckDB SQL expression over the source columns (``docs/da
 a center's own ``sources`` are merged over it (:func:`ccnb.data.sources.resolve_sources`).
 
 The mapping runs in :mod:`ccnb.data.sources`; these models only check the shape of the
-parameters. Which tables and columns exist is the contract's business (``ccnb.data.contract``)
+parameters. Which tables and columns exist is the contract's business (``ccnb.catalog.contract``)
 and is checked where the mapping is applied, so that the params layer does not import the data
 layer.
 """

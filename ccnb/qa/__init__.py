@@ -5,7 +5,7 @@
 >>> ccnb.qa.calibration(ccnb.qa.calibration_evaluations(tables, "2026-10", params))
 
 The QA KPIs themselves (QA score, pass rate, critical fails) are registry KPIs
-(:mod:`ccnb.kpi.registry`); this package groups, samples and calibrates.
+(:mod:`ccnb.catalog.kpis`); this package groups, samples and calibrates.
 """
 from ccnb.qa.calibration import Calibration, calibration, calibration_evaluations, icc2_1, icc_reml, shrout_fleiss
 from ccnb.qa.results import by_group, findings, form_items, item_failures, item_label

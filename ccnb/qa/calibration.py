@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from ccnb.params import load_params
 
 
 @dataclass
@@ -133,8 +134,6 @@ def calibration(evaluations: pd.DataFrame, params=None) -> Calibration:
     scored a contact twice, the mean counts. Thresholds: ``qa.calibration`` in params.
     """
     if params is None:
-        from ccnb.params import load_params
-
         params = load_params()
     c = params.qa.calibration
     ev = evaluations.copy()

@@ -21,7 +21,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ccnb.kpi.facts import FACTS, FactParams
-from ccnb.kpi.registry import REGISTRY
+from ccnb.catalog.kpis import REGISTRY
+from ccnb.kpi.compute import compute
 
 QA_KPIS = ("qa_score", "qa_pass_rate", "qa_critical_rate")
 GROUPS = ("shift", "direction", "queue", "service_type", "team", "supervisor")
@@ -147,8 +148,6 @@ def findings(tables, month, params) -> tuple[pd.DataFrame, pd.DataFrame]:
     names to improve, most failed first), ``team_items`` (failed items their team's or the
     center's training covers), ``deadline`` (date). Sorted by QA score, lowest first.
     """
-    from ccnb.kpi.engine import compute
-
     q = params.qa
     center = _item_counts(tables, month, params, None)
     team = _item_counts(tables, month, params, "team")

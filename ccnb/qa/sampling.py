@@ -34,6 +34,8 @@ import math
 
 import numpy as np
 import pandas as pd
+from ccnb.kpi.compute import compute
+from ccnb.params import load_params
 
 PLAN_COLUMNS = ["plan_id", "week", "agent_id", "agent_name", "team", "supervisor", "shift", "band", "band_reason",
                 "queue", "business_line", "pick_after", "top_up", "contact_id"]
@@ -56,8 +58,6 @@ def bands(tables, start, params) -> pd.DataFrame:
     (primary), ``hire_date``, ``leave_date``, ``qa_score`` (last month, points), ``band``,
     ``band_reason`` (``new_hire`` | ``no_qa`` | ``below_pass`` | ``""``).
     """
-    from ccnb.kpi.engine import compute
-
     start = _ts(start)
     s = params.qa.sampling
     cols = tables.columns_of("agents")
@@ -124,8 +124,6 @@ def sampling_plan(tables, start, end, seed: int | None = None, params=None) -> p
     Method: module doc. No customer identifiers.
     """
     if params is None:
-        from ccnb.params import load_params
-
         params = load_params()
     s = params.qa.sampling
     seed = s.seed if seed is None else seed

@@ -12,7 +12,7 @@ Customers: :mod:`.customers` (cohorts, the retention KPI, survival by segment an
 service experience, Cox model of churn on experience). Agents: :mod:`.agents`
 (attrition consistent with the ``attrition`` KPI, tenure survival) and
 :mod:`.early_warning` (the supervisors' list with reasons). Words for managers:
-:mod:`.report`; charts: :mod:`ccnb.plots.retention`.
+:mod:`.report`; charts: :mod:`ccnb.present.plots.retention`.
 """
 from ccnb.retention.agents import agent_attrition, agent_spells, attrition_trend, new_hire_curve, tenure_curve
 from ccnb.retention.cohorts import cohort_average, cohort_matrix, cohort_retention

@@ -12,13 +12,14 @@ first month of data would show no leavers: windows are clipped to the data.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ccnb.kpi.facts import FactParams, roster
-from ccnb.kpi.registry import REGISTRY
+from ccnb.catalog.kpis import REGISTRY
 from ccnb.retention import survival
 from ccnb.retention.customers import observed_from
+from ccnb.kpi.scoring import light
+from ccnb.params import load_params
 
 LEVELS = ("center", "team", "supervisor", "shift", "tenure_band")
 DAYS_PER_MONTH = 365.25 / 12
@@ -103,9 +104,6 @@ def agent_attrition(tables, month, params=None, *, months: int | None = None) ->
     ``months`` (window length). Tenure band: tenure at each month's start
     (``retention.tenure_bands_months``; codes such as ``"3-6"``, ``"24+"``).
     """
-    from ccnb.kpi.scoring import light
-    from ccnb.params import load_params
-
     params = params or load_params()
     r = params.retention
     first, m = _window(tables, month, months or r.attrition_window_months)

@@ -20,6 +20,8 @@ import pandas as pd
 from ccnb import kpi
 from ccnb.retention import survival
 from ccnb.retention.cohorts import cohort_retention
+from ccnb.kpi.facts import FactParams
+from ccnb.kpi.scoring import light
 
 #: Experience flags (0/1 per customer and month start), in the order reports show them.
 FLAGS = ("open_complaint", "resolved_complaint", "fcr_miss", "long_wait", "abandoned", "low_csat", "contacted")
@@ -116,9 +118,6 @@ def retention_rate(tables, month, params) -> dict:
     (Series by month of the KPI over the months the data fully covers, up to
     ``report.trend_months``).
     """
-    from ccnb.kpi.facts import FactParams
-    from ccnb.kpi.scoring import light
-
     m = pd.Period(str(month), "M")
     target = params.retention.targets(params)[0]
     period = FactParams.from_params(params, m.start_time, (m + 1).start_time).retention_months

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from ccnb.i18n.fmt import format_value
+from ccnb.i18n.labels import t
 
 SIGNALS = ("attendance_fall", "breaks_rise", "qa_fall", "high_occupancy")
 
@@ -149,9 +151,6 @@ def agent_signals(tables, month, params) -> pd.DataFrame:
 
 def reasons(row: pd.Series, params, lang: str = "en") -> list[str]:
     """Readable reasons (one per fired signal) for an :func:`agent_signals` row."""
-    from ccnb.display import format_value
-    from ccnb.i18n import t
-
     ew = params.retention.early_warning
     cap = ew.occupancy_cap if ew.occupancy_cap is not None else params.staffing.max_occupancy
     pct = lambda v: format_value(v, "pct0", lang)  # noqa: E731
@@ -179,8 +178,6 @@ def early_warnings(tables, month, params, lang: str = "en") -> pd.DataFrame:
     ``reasons`` (readable, in ``lang``, joined by ``; `` / ``；``) and the figures of
     :func:`agent_signals`.
     """
-    from ccnb.i18n import t
-
     sig = agent_signals(tables, month, params)
     flagged = sig[sig["signals"] >= params.retention.early_warning.min_signals].copy()
     flagged["codes"] = [";".join(s for s in SIGNALS if r[s]) for _, r in flagged.iterrows()]

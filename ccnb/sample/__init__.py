@@ -38,8 +38,10 @@ from typing import Callable
 
 import pandas as pd
 
-from ccnb import config
+from ccnb.core import config
 from ccnb.sample.spec import GENERATOR_VERSION
+from ccnb.sample import writer
+from ccnb.sample.generator import Generator
 
 __all__ = ["write_sample", "parse_months", "GENERATOR_VERSION", "DEFAULT_MONTHS", "PARTITIONED", "WHOLE"]
 
@@ -97,9 +99,6 @@ def write_sample(out_dir, seed: int = config.SAMPLE_SEED, months: str | int = DE
 
     The returned dict is the manifest plus ``written``: the files this call wrote.
     """
-    from ccnb.sample import writer
-    from ccnb.sample.generator import Generator
-
     say = progress or (lambda s: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

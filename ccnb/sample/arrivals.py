@@ -9,7 +9,7 @@ The rate of queue q at minute m of day d is
   ~15:00) with a lunch dip, zero outside opening hours (billing and sales 08-21,
   chat 08-24) and a low night level for the 24 h queues (tech_support, vip);
 * ``weekday_q``: Monday highest, weekends lowest (holidays follow Sunday);
-* ``events_q``: calendar factors (:mod:`ccnb.sample.calendar`);
+* ``events_q``: calendar factors (:mod:`ccnb.sample.business_calendar`);
 * ``G_qd ~ Gamma(40, 1/40)``: day-level overdispersion (CV 16 %), and
   ``N ~ Gamma(60, 1/60)`` per 30-minute interval (CV 13 %);
 * ``outage``: a 3-5.5x multiplier on tech_support inside an outage window.
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ccnb.sample.calendar import Calendar, season
+from ccnb.sample.business_calendar import Calendar, season
 from ccnb.sample.spec import DAY_S, PATIENCE_SIGMA, QUEUES, QueueSpec, lognormal, rng
 
 _H = (np.arange(1440) + 0.5) / 60

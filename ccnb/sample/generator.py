@@ -15,13 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ccnb.sample import agent_days, arrivals, planning, quality, schedule, writer
-from ccnb.sample.calendar import build_calendar, ordinal
+from ccnb.sample.business_calendar import build_calendar, ordinal
 from ccnb.sample.customers import Customers, open_complaints
 from ccnb.sample.outcomes import CATEGORIES, Pending, month_outcomes
 from ccnb.sample.queue_sim import dial, outbound_calls, simulate
 from ccnb.sample.roster import Roster
 from ccnb.sample.spec import (BLEND, BREAK_FLEX_S, DAY_S, EVALUATORS, NEVER, QI, QUEUES, REASONS, RI, ROUTES, SKILLS,
                               month_key, rng, route)
+from ccnb.sample.spec import SEGMENTS
 
 #: Outbound calls (the outbound team's and blended) as a share of all contacts (measured on the
 #: natural center), used to scale.
@@ -351,8 +352,6 @@ class Generator:
         keep = np.flatnonzero((cu.signup <= self.last) & (cu.churn >= self.first))
         phones, emails = cu.contact_details()
         churn = cu.churn[keep]
-        from ccnb.sample.spec import SEGMENTS
-
         customers = W.build("customers", {
             "customer_id": self.customer_ids(keep), "segment": W.lookup([s[0] for s in SEGMENTS], cu.segment[keep]),
             "value": W.num(np.nan_to_num(cu.value[keep]), "float", np.isnan(cu.value[keep])),

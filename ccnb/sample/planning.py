@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ccnb.sample.arrivals import PROFILES, expected_daily
-from ccnb.sample.calendar import Calendar
+from ccnb.sample.business_calendar import Calendar
 from ccnb.sample.spec import (AVAILABLE, OUTBOUND, PLAN_ABSENCE, PLAN_ANSWER_S, PLAN_CHAT_MAX_OCC, PLAN_COVERAGE,
                               PLAN_MAX_OCC, PLAN_OTHER, PLAN_SL, PLAN_SL_FLOOR, QI, QUEUES, SERVICE_HOURS, SHIFTS,
                               mean_handle_s)

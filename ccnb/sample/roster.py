@@ -26,7 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ccnb.sample.spec import NEVER, QUEUES, SHIFT_KINDS, SITE_CODE, OUTBOUND, rng
+from ccnb.sample.spec import NEVER, QUEUES, SHIFT_KINDS, SITE_CODE, rng
+from ccnb.sample.spec import AVAILABLE
+from ccnb.sample.spec import SHIFTS
+from ccnb.sample.spec import QI
 
 TEAM_MAX = 14
 #: The planner rosters this share of the headcount target (budgets are tight; quiet days are
@@ -133,8 +136,6 @@ class Roster:
         hours at work follow ``weekday_need[queue]`` (its requirement by weekday, Monday first;
         default its volume factors), full-time agents placed first and part-timers filling in; the
         night team alike every night."""
-        from ccnb.sample.spec import AVAILABLE, SHIFTS
-
         hire, leave = np.array(self.hire), np.array(self.leave)
         act = np.flatnonzero((hire <= last) & (leave >= first))
         need = weekday_need or {}
@@ -188,8 +189,6 @@ class Roster:
         self._hire_outbound(r, targets, check_day, month_start)
 
     def _hire_outbound(self, r, targets, check_day, month_start) -> None:
-        from ccnb.sample.spec import QI
-
         qi = QI["sales"]
         want = targets[(qi, "outbound")]
         have = sum(1 for i in range(len(self)) if self.outbound[i] and self.hire[i] <= check_day + 20
@@ -200,8 +199,6 @@ class Roster:
     def initial(self, seed: int, targets: dict[tuple[int, str], int], start: int) -> None:
         """The roster on the first day: hire dates spread over past years (survivors of attrition)."""
         r = rng(seed, "roster-initial")
-        from ccnb.sample.spec import QI
-
         plan = [(qi, shift, False) for (qi, shift), n in sorted(targets.items())
                 for _ in range(int(round(n * r.uniform(*LEAN)))) if shift != "outbound"]
         plan += [(QI["sales"], "day", True)] * targets[(QI["sales"], "outbound")]

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ccnb.sample.calendar import Calendar
+from ccnb.sample.business_calendar import Calendar
 from ccnb.sample.roster import Roster
 from ccnb.sample.spec import (AVAILABLE, CLASSROOM_DAYS, DAY_S, PLAN_ABSENCE, PLAN_COVERAGE, PLAN_OTHER, QUEUES, SHIFTS,
                               STAFF_HOURS, rng)

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ccnb.data.contract import TABLES
+from ccnb.catalog.contract import TABLES
 
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
                "date": pa.date32(), "timestamp": pa.timestamp("us")}

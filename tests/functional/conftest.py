@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from ccnb import config, report
+from ccnb.core import config
+from ccnb.pipeline import report
 
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]

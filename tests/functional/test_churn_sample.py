@@ -9,7 +9,8 @@ import pytest
 
 import ccnb.churn
 import ccnb.data
-from ccnb import config, report
+from ccnb.core import config
+from ccnb.pipeline import report
 from ccnb.params import load_params
 
 pytestmark = pytest.mark.slow
@@ -24,7 +25,7 @@ def sample():
 
 @pytest.fixture(scope="module")
 def validation(sample):
-    return ccnb.churn.validate(ccnb.data.load(sample, month="2026-10"), load_params())
+    return ccnb.churn.out_of_time(ccnb.data.load(sample, month="2026-10"), load_params())
 
 
 def test_model_beats_the_rules_out_of_time(validation):

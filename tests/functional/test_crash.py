@@ -39,7 +39,9 @@ OK = TESTS / "fixtures" / "notebooks" / "ok"
 WRAPPER = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
-    from ccnb import cli, publish, render
+    from ccnb.pipeline import cli
+    from ccnb.pipeline import publish
+    from ccnb.render import pages
 
     point, flag = sys.argv[1], Path(sys.argv[2])
 
@@ -50,7 +52,7 @@ WRAPPER = textwrap.dedent("""
     if point == "render":
         def to_pdf(html_path, pdf_path, **kw):
             stop("render")
-        render.to_pdf = to_pdf
+        pages.to_pdf = to_pdf
     elif point == "swapped":
         exchange = publish.exchange
         def swap(a, b):

@@ -112,7 +112,7 @@ def report_leaks(found: dict) -> str:
 
 # --------------------------------------------------------------------------- the scanner itself
 def test_the_scanner_finds_what_is_planted_and_ignores_restricted(tmp_path, pdf_text):
-    from ccnb import render
+    from ccnb.render import pages
 
     ids = {"customer_id": {"CU0000042", "K-77"}, "phone": {"15233112340", "13652992849"},
            "email": {"hongli@163.com"}}
@@ -124,7 +124,7 @@ def test_the_scanner_finds_what_is_planted_and_ignores_restricted(tmp_path, pdf_
     (pack / "a.html").write_text("<td>CU0000042</td><td>contact C250700000001</td><td>CU00000420</td>", "utf-8")
     html_for_pdf = pack / "b.html"
     html_for_pdf.write_text("<p>Call +86 152-3311-2340 or write to HongLi@163.com, ref K-77.</p>", "utf-8")
-    render.to_pdf(html_for_pdf, pack / "pdf" / "b.pdf")
+    pages.to_pdf(html_for_pdf, pack / "pdf" / "b.pdf")
     html_for_pdf.unlink()
     nb = {"cells": [{"cell_type": "code", "source": "x", "outputs": [
         {"output_type": "execute_result", "data": {"text/plain": "13652992849", "image/png": "CU0000042"}}]}]}

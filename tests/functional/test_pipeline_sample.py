@@ -21,7 +21,7 @@ def test_every_notebook_is_in_the_pack(sample_pack, notebooks, pdf_text, pdf_pag
         assert any(ln.startswith(f"[{i}/{len(notebooks)}] {nb.stem} ... ") for ln in lines), lines
         html = (pack / f"{nb.stem}.html").read_text(encoding="utf-8")
         assert f'href="{nb.stem}.html"' in index and f'href="pdf/{nb.stem}.pdf"' in index
-        for code in ("ccnb.display.setup", "import ", "In&nbsp;[", "jp-InputArea", "Traceback"):
+        for code in ("ccnb.present.display.setup", "import ", "In&nbsp;[", "jp-InputArea", "Traceback"):
             assert code not in html, (nb.name, code)
         assert "<script" not in html.lower()
         assert pdf_pages(pack / "pdf" / f"{nb.stem}.pdf") >= 1

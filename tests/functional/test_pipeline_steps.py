@@ -1,4 +1,4 @@
-"""Pieces of ccnb.report that need no kernel: month checks, notebook selection, the atomic swap, stale cleanup."""
+"""Pieces of ccnb.pipeline.report that need no kernel: month checks, notebook selection, the atomic swap, stale cleanup."""
 from __future__ import annotations
 
 import os
@@ -8,18 +8,23 @@ import sys
 import nbformat
 import pytest
 
-from ccnb import report
+from ccnb.core import errors
+from ccnb.core import months
+from ccnb.pipeline import nbrun
+from ccnb.pipeline import publish
+from ccnb.pipeline import record
+from ccnb.pipeline import report
 
 
 @pytest.mark.parametrize("month", ["2026-10", "1999-01"])
 def test_check_month_accepts(month):
-    assert report.check_month(month) == month
+    assert str(months.parse_month(month)) == month
 
 
 @pytest.mark.parametrize("month", ["../../x", "2026-10/../..", "2026-00", "26-10", "", None, "2026-10 "])
 def test_check_month_rejects(month):
-    with pytest.raises(report.ReportError, match="YYYY-MM"):
-        report.check_month(month)
+    with pytest.raises(errors.ReportError, match="YYYY-MM"):
+        months.parse_month(month)
 
 
 def test_pack_names():
@@ -40,27 +45,27 @@ def _nb(path, params=True):
 def test_select_notebooks(tmp_path):
     for n in ("20_b.ipynb", "00_a.ipynb", ".hidden.ipynb", "notes.txt"):
         _nb(tmp_path / n) if n.endswith(".ipynb") else (tmp_path / n).write_text("x")
-    assert [p.name for p in report.select_notebooks(tmp_path)] == ["00_a.ipynb", "20_b.ipynb"]
-    assert [p.name for p in report.select_notebooks(tmp_path, ["20_b", "00_a.ipynb"])] == ["20_b.ipynb", "00_a.ipynb"]
+    assert [p.name for p in nbrun.select_notebooks(tmp_path)] == ["00_a.ipynb", "20_b.ipynb"]
+    assert [p.name for p in nbrun.select_notebooks(tmp_path, ["20_b", "00_a.ipynb"])] == ["20_b.ipynb", "00_a.ipynb"]
     for bad in (["../x"], ["sub/x.ipynb"], ["missing"]):
-        with pytest.raises(report.ReportError, match="report.notebooks"):
-            report.select_notebooks(tmp_path, bad)
+        with pytest.raises(errors.ReportError, match="report.notebooks"):
+            nbrun.select_notebooks(tmp_path, bad)
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(report.ReportError, match="no notebooks"):
-        report.select_notebooks(empty)
-    with pytest.raises(report.ReportError, match="not found"):
-        report.select_notebooks(tmp_path / "nowhere")
+    with pytest.raises(errors.ReportError, match="no notebooks"):
+        nbrun.select_notebooks(empty)
+    with pytest.raises(errors.ReportError, match="not found"):
+        nbrun.select_notebooks(tmp_path / "nowhere")
 
 
 def test_notebook_checks(tmp_path):
     _nb(tmp_path / "a.ipynb")
     _nb(tmp_path / "b.ipynb", params=False)
     (tmp_path / "c.ipynb").write_text("{", encoding="utf-8")
-    assert report.check_notebook(tmp_path / "a.ipynb") == []
-    assert "no cell tagged 'parameters'" in report.check_notebook(tmp_path / "b.ipynb")[0]
-    with pytest.raises(report.ReportError, match="c.ipynb: not a readable notebook"):
-        report.check_notebook(tmp_path / "c.ipynb")
+    assert nbrun.check_notebook(tmp_path / "a.ipynb") == []
+    assert "no cell tagged 'parameters'" in nbrun.check_notebook(tmp_path / "b.ipynb")[0]
+    with pytest.raises(errors.ReportError, match="c.ipynb: not a readable notebook"):
+        nbrun.check_notebook(tmp_path / "c.ipynb")
 
 
 def test_publish_swaps_in_and_removes_the_old_pack(tmp_path):
@@ -70,12 +75,12 @@ def test_publish_swaps_in_and_removes_the_old_pack(tmp_path):
     tmp = tmp_path / f".2026-10.tmp-{os.getpid()}"
     tmp.mkdir()
     (tmp / "index.html").write_text("new")
-    report.publish(tmp, final)
+    publish.publish(tmp, final)
     assert (final / "index.html").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-10"]
     # first publication: nothing to move away
     tmp.mkdir()
-    report.publish(tmp, tmp_path / "2026-11")
+    publish.publish(tmp, tmp_path / "2026-11")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-10", "2026-11"]
 
 
@@ -84,7 +89,7 @@ def test_publish_restores_the_old_pack_when_the_swap_fails(tmp_path):
     final.mkdir()
     (final / "index.html").write_text("old")
     with pytest.raises(OSError):
-        report.publish(tmp_path / ".2026-10.tmp-missing", final)
+        publish.publish(tmp_path / ".2026-10.tmp-missing", final)
     assert (final / "index.html").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-10"]
 
@@ -99,7 +104,7 @@ def test_clean_stale_removes_only_dead_runs_and_keeps_the_last_good_pack(tmp_pat
     (tmp_path / f".2026-10.tmp-{os.getpid()}").mkdir()      # a live run (this process)
     (tmp_path / "2026-10").mkdir()
     (tmp_path / ".keep").mkdir()
-    removed = report.clean_stale(tmp_path)
+    removed = publish.clean_stale(tmp_path)
     assert sorted(p.name for p in removed) == [f".2026-10.old-{dead}", f".2026-10.tmp-{dead}"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".2026-10.tmp-" + str(os.getpid()), ".keep", "2026-09",
                                                           "2026-10"]
@@ -107,7 +112,7 @@ def test_clean_stale_removes_only_dead_runs_and_keeps_the_last_good_pack(tmp_pat
 
 
 def test_versions_record():
-    v = report.versions()
+    v = record.versions()
     assert v["ccnb"] and v["python"].count(".") == 2 and "papermill" in v and "weasyprint" in v
 
 
@@ -115,8 +120,8 @@ def test_notebook_names_from_a_folder_are_plain_file_names(tmp_path):
     """Notebook stems become file names in the pack (``<stem>.html``, ``pdf/<stem>.pdf``): nothing else gets through."""
     _nb(tmp_path / "00_ok.ipynb")
     _nb(tmp_path / "10_bad\nname.ipynb")
-    with pytest.raises(report.ReportError, match=r"'10_bad\\nname' is not a notebook file name"):
-        report.select_notebooks(tmp_path)
+    with pytest.raises(errors.ReportError, match=r"'10_bad\\nname' is not a notebook file name"):
+        nbrun.select_notebooks(tmp_path)
     (tmp_path / "10_bad\nname.ipynb").unlink()
     _nb(tmp_path / "报告 月度.ipynb")                       # letters of any script and spaces are fine
-    assert [p.stem for p in report.select_notebooks(tmp_path)] == ["00_ok", "报告 月度"]
+    assert [p.stem for p in nbrun.select_notebooks(tmp_path)] == ["00_ok", "报告 月度"]

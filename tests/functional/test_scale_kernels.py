@@ -12,7 +12,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from ccnb import config, nbrun
+from ccnb.core import config
+from ccnb.pipeline import nbrun
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,8 @@ from pandas.testing import assert_frame_equal
 
 import ccnb.data
 import ccnb.kpi
-from ccnb import config, engine
+from ccnb import engine
+from ccnb.core import config
 from ccnb.engine import Settings
 
 #: Each test takes under 1.5 min here; a Spark session that stops answering fails its test at

@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from ccnb import config
+from ccnb.core import config
 
 SMALL_MONTHS = "2026-07..2026-10"
 SMALL_CONTACTS = 60_000

@@ -12,7 +12,7 @@ import pytest
 
 import ccnb.churn
 import ccnb.data
-from ccnb.churn import report, stream
+from ccnb.churn import stream, views
 from ccnb.churn.parts import sql_for
 from ccnb.params import load_params
 
@@ -93,9 +93,9 @@ def test_capped_training_rows_are_a_seeded_uniform_sample(small_sample, params):
 
 
 def test_validation_with_a_capped_training_sample_scores_every_held_out_customer(small_sample, params):
-    v_all = ccnb.churn.validate(fresh(small_sample), params)
+    v_all = ccnb.churn.out_of_time(fresh(small_sample), params)
     cap = v_all.train_population // 3
-    v = ccnb.churn.validate(fresh(small_sample), load_params(overrides={"churn": {"train_rows_max": cap}}))
+    v = ccnb.churn.out_of_time(fresh(small_sample), load_params(overrides={"churn": {"train_rows_max": cap}}))
     assert v.train_sampled and not v_all.train_sampled
     assert v.train_rows == cap and v_all.train_rows == v_all.train_population == v.train_population
     assert len(v.scored) == len(v_all.scored)
@@ -104,6 +104,6 @@ def test_validation_with_a_capped_training_sample_scores_every_held_out_customer
     # the rules on the held-out months (the small center's band of test_churn_smoke.py)
     assert v.metrics.loc["model", "auc"] > max(0.62, v.metrics.loc["rules", "auc"])
     # the report says so (the churn notebook shows churn.train_sampled when v.train_sampled)
-    f = report.sample_fields(v)
+    f = views.sample_fields(v)
     assert f["rows"] == f"{cap:,d}" and f["population"] == f"{v.train_population:,d}"
     assert f["share"] == f"{100 * cap / v.train_population:.1f} %"

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import ccnb.data
-from ccnb import config, report
-from ccnb.forecast import monthly, views
+from ccnb.core import config
+from ccnb.pipeline import report
+from ccnb.forecast import desk_views, monthly, views
 from ccnb.staffing import actual, plan
 from ccnb.params import load_params
 
@@ -99,7 +100,7 @@ def test_last_month_required_vs_staffed(run, params, small_sample):
     assert sm.loc["voice", "under_share"] == pytest.approx(0.251, abs=0.01)
     assert sm.loc["chat", "under_share"] == pytest.approx(0.110, abs=0.01)
     assert sm.loc["vip", "under_share"] == pytest.approx(0.059, abs=0.01)
-    model_sl, actual_sl = views.model_check(run)
+    model_sl, actual_sl = desk_views.model_check(run)
     assert actual_sl == pytest.approx(0.824, abs=2e-3)
     assert abs(model_sl - actual_sl) < 0.03             # recorded 0.807 (0.671 with agents counted per queue)
     items = dict(views.conclusions(run, params)["items"])

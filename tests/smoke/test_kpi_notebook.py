@@ -10,8 +10,10 @@ import pytest
 
 import ccnb.data
 import ccnb.kpi
-from ccnb import config, qa, report
-from ccnb.kpi import report as scorecard
+from ccnb import qa
+from ccnb.core import config
+from ccnb.pipeline import report
+from ccnb.kpi import views as scorecard
 from ccnb.params import load_params
 
 pytestmark = pytest.mark.slow
@@ -107,4 +109,4 @@ def test_pages_read_as_the_report(packs, pdf_text):
     for words in ("绩效计分卡与质检", "本月使用的目标", "坐席排行榜", "抽检计划", "校准"):
         assert words in zh, words
     html = (packs["en"] / f"{NB}.html").read_text(encoding="utf-8")
-    assert "Traceback" not in html and "ccnb.display" not in html
+    assert "Traceback" not in html and "ccnb.present.display" not in html

@@ -16,7 +16,9 @@ import pytest
 
 import ccnb.data
 import ccnb.kpi
-from ccnb import config, report, retention
+from ccnb import retention
+from ccnb.core import config
+from ccnb.pipeline import report
 from ccnb.params import load_params
 from ccnb.retention import customers
 

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from ccnb import config
+from ccnb.core import config
 from ccnb.sample import DEFAULT_MONTHS, PARTITIONED, WHOLE, write_sample
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,7 @@ import pathlib
 
 import pytest
 
-from ccnb import config
+from ccnb.core import config
 
 
 @pytest.fixture(scope="session")

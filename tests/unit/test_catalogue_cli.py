@@ -22,7 +22,8 @@ import shutil
 import pytest
 import yaml
 
-from ccnb import cli, months
+from ccnb.pipeline import cli
+from ccnb.core import months
 
 TESTS = pathlib.Path(__file__).resolve().parents[1]
 DATA = TESTS / "data"

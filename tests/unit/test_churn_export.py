@@ -6,7 +6,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ccnb.churn import export, report
+from ccnb.churn import export, views
 from ccnb.data import Tables
 from ccnb.params import load_params
 
@@ -38,7 +38,7 @@ def test_mask_key_from_the_environment(monkeypatch):
 
 def test_mask_key_is_created_once_per_machine_and_kept_private(monkeypatch, tmp_path):
     """Without the variable, one secret per machine: the same references in every run."""
-    from ccnb import config
+    from ccnb.core import config
 
     monkeypatch.delenv("CCNB_MASK_KEY", raising=False)
     monkeypatch.setattr(config, "SECRETS_DIR", tmp_path / "secrets")
@@ -110,7 +110,7 @@ def test_outreach_files_open_in_a_spreadsheet(tmp_path, tables):
 
 def test_report_examples_show_masked_references_only():
     params = load_params()
-    ex = report.examples(flagged_frame(), params, "en", key=KEY)
+    ex = views.examples(flagged_frame(), params, "en", key=KEY)
     text = ex.to_string()
     assert "CU1" not in text and "CU2" not in text
     assert list(ex["Reference"]) == list(export.mask_ids(["CU1", "CU2", "CU3"], KEY))

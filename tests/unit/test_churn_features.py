@@ -230,7 +230,7 @@ def test_public_api_names_are_stable():
 
 
 def test_short_history_leaves_long_windows_out_of_the_model(params):
-    from ccnb.churn.validate import model_features
+    from ccnb.churn.out_of_time import model_features
 
     full = model_features(params)
     short = model_features(params, history_days=45)

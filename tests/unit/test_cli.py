@@ -1,4 +1,4 @@
-"""ccnb.cli: expected errors are one line on stderr, no traceback, distinct exit codes."""
+"""ccnb.pipeline.cli: expected errors are one line on stderr, no traceback, distinct exit codes."""
 from __future__ import annotations
 
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ccnb import cli
+from ccnb.pipeline import cli
 
 
 def run_cli(capsys, *argv):
@@ -82,7 +82,7 @@ def test_help_documents_exit_codes(capsys):
 
 
 def test_console_entry_point_runs(tmp_path):
-    """`python -m ccnb` is the same program (the `ccnb` script calls ccnb.cli:main)."""
+    """`python -m ccnb` is the same program (the `ccnb` script calls ccnb.pipeline.cli:main)."""
     r = subprocess.run([sys.executable, "-m", "ccnb", "report", "--month", "../x"], capture_output=True, text=True)
     assert r.returncode == 2 and r.stdout == ""
     assert one_line(r.stderr).startswith("ccnb report: error: argument --month")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import ccnb.data
-from ccnb import config
+from ccnb.core import config
 
 HERE = pathlib.Path(__file__).resolve().parents[1] / "data"
 CASES = sorted(p.name for p in (HERE / "bad").iterdir() if (p / "case.yaml").exists())

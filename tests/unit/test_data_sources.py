@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pydantic
 import pytest
 
-from ccnb.data.contract import TABLES
+from ccnb.catalog.contract import TABLES
 from ccnb.data.errors import DataError
 from ccnb.data.sources import (PROFILES_DIR, check_mapped, install_macros, load_profile, map_source,
                                resolve_sources)

@@ -1,4 +1,4 @@
-"""ccnb.display: formatting, escaping, traffic lights, summaries, setup."""
+"""ccnb.present.display: formatting, escaping, traffic lights, summaries, setup."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ccnb import display as d
+from ccnb.present import display as d
+from ccnb.present import blocks
+from ccnb.i18n import fmt as formats
+from ccnb.core import months
+from ccnb.core import config
 from ccnb.params import load_params
 
 PAYLOAD = "<script>alert('x')</script>"
@@ -40,48 +44,48 @@ PAYLOAD = "<script>alert('x')</script>"
     ("queue", None, "en", "queue"),
 ])
 def test_format_value(value, fmt, lang, expected):
-    assert d.format_value(value, fmt, lang) == expected
+    assert formats.format_value(value, fmt, lang) == expected
 
 
 def test_format_value_unknown_format_is_an_error():
     with pytest.raises(ValueError, match="unknown format"):
-        d.format_value(1.0, "percent")
+        formats.format_value(1.0, "percent")
 
 
 @pytest.mark.parametrize("bad", ["../../x", "2026-13", "2026-1", " 2026-10", "2026-10/..", 202610, None])
 def test_parse_month_rejects_anything_but_yyyy_mm(bad):
     with pytest.raises(ValueError, match="YYYY-MM"):
-        d.parse_month(bad)
+        months.parse_month(bad)
 
 
 def test_parse_month_and_names():
-    p = d.parse_month("2026-01")
+    p = months.parse_month("2026-01")
     assert p == pd.Period("2026-01", "M")
-    assert d.month_name(p, "en") == "January 2026"
-    assert d.month_name(p, "zh") == "2026年1月"
+    assert formats.month_name(p, "en") == "January 2026"
+    assert formats.month_name(p, "zh") == "2026年1月"
 
 
 # --------------------------------------------------------------------------- escaping
 def test_table_escapes_values_headers_and_caption():
     df = pd.DataFrame({PAYLOAD: [PAYLOAD], "n": [1]})
-    html = d.table_html(df, caption=PAYLOAD, labels={"n": "<b>n</b>"})
+    html = blocks.table_html(df, caption=PAYLOAD, labels={"n": "<b>n</b>"})
     assert "<script" not in html and "<b>" not in html
     assert html.count("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;") == 3
     assert "&lt;b&gt;n&lt;/b&gt;" in html
 
 
 def test_text_escapes_fields_but_keeps_format_specs():
-    html = d.text_html("common.generated", "en", when=PAYLOAD, data=PAYLOAD)
+    html = blocks.text_html("common.generated", "en", when=PAYLOAD, data=PAYLOAD)
     assert "<script" not in html
     assert html == ('<p class="ccnb-text">Generated &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; from data in '
                     '&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</p>')
     # numbers pass through so that labels may format them
-    assert d._rich("**{v:.1%}** of {n}").format(**d._safe_fields({"v": 0.5, "n": "<i>"})) == \
+    assert blocks.rich("**{v:.1%}** of {n}").format(**blocks.safe_fields({"v": 0.5, "n": "<i>"})) == \
         "<strong>50.0%</strong> of &lt;i&gt;"
 
 
 def test_alerts_and_cards_escape():
-    html = d.alerts_html([PAYLOAD, (PAYLOAD, "red")]) + d.kpi_cards_html(
+    html = blocks.alerts_html([PAYLOAD, (PAYLOAD, "red")]) + blocks.kpi_cards_html(
         [{"label": PAYLOAD, "value": 0.9, "fmt": "pct", "note": PAYLOAD}])
     assert "<script" not in html
     assert html.count("&lt;script&gt;") == 4
@@ -90,7 +94,7 @@ def test_alerts_and_cards_escape():
 def test_context_text_and_table_display_escaped(tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(d, "show_html", shown.append)
-    ctx = d.Context(tables=None, params=load_params(), lang="en", month=d.parse_month("2026-10"), out_dir=tmp_path)
+    ctx = d.Context(tables=None, params=load_params(), lang="en", month=months.parse_month("2026-10"), out_dir=tmp_path)
     ctx.text("common.generated", when=PAYLOAD, data="x")
     ctx.table(pd.DataFrame({"agent": [PAYLOAD]}))
     assert len(shown) == 2
@@ -102,7 +106,7 @@ def test_context_text_and_table_display_escaped(tmp_path, monkeypatch):
 def test_table_formats_units_alignment_and_lights():
     df = pd.DataFrame({"queue": ["billing", "sales"], "answer_rate": [0.912, 0.85], "aht_s": [201.4, 250.0],
                        "contacts": [12000, 7], "light": ["green", "RED"]})
-    html = d.table_html(df, formats={"answer_rate": "pct", "aht_s": "s"},
+    html = blocks.table_html(df, formats={"answer_rate": "pct", "aht_s": "s"},
                         labels={"answer_rate": "Answer rate", "aht_s": "AHT"}, light="light")
     assert '<th scope="col">Queue</th>' in html                     # common.queue label
     assert '<th scope="col" class="num">AHT (s)</th>' in html       # unit in the header ...
@@ -117,13 +121,13 @@ def test_table_formats_units_alignment_and_lights():
 
 def test_table_zh_headers_and_units():
     df = pd.DataFrame({"queue": ["账单"], "aht_s": [200.0]})
-    html = d.table_html(df, "zh", formats={"aht_s": "s"}, labels={"aht_s": "平均处理时长"})
+    html = blocks.table_html(df, "zh", formats={"aht_s": "s"}, labels={"aht_s": "平均处理时长"})
     assert "队列" in html and "平均处理时长（秒）" in html and "账单" in html
 
 
 def test_table_auto_decimals_index_cut_and_total():
     df = pd.DataFrame({"x": [0.5, 0.25, 0.125]}, index=pd.Index(["a", "b", "c"], name="queue"))
-    html = d.table_html(df, max_rows=2, total={"x": 0.875})
+    html = blocks.table_html(df, max_rows=2, total={"x": 0.875})
     assert "<td>a</td>" in html and "<td>c</td>" not in html         # index shown, cut at 2 rows
     assert '<td class="num">0.50</td>' in html and '<td class="num">0.25</td>' in html
     assert "1 more rows are not shown." in html
@@ -131,21 +135,21 @@ def test_table_auto_decimals_index_cut_and_total():
 
 
 def test_table_empty_and_missing_columns():
-    assert "No data for this selection." in d.table_html(pd.DataFrame({"a": []}))
+    assert "No data for this selection." in blocks.table_html(pd.DataFrame({"a": []}))
     with pytest.raises(KeyError, match="no column"):
-        d.table_html(pd.DataFrame({"a": [1]}), columns=["b"])
+        blocks.table_html(pd.DataFrame({"a": [1]}), columns=["b"])
 
 
 def test_light_values_normalised():
-    assert [d.light_of(x) for x in ["green", "Amber", " red ", None, math.nan, "blue"]] == \
+    assert [formats.light_of(x) for x in ["green", "Amber", " red ", None, math.nan, "blue"]] == \
         ["green", "amber", "red", "grey", "grey", "grey"]
-    for light, sym in d.LIGHT_SYMBOLS.items():
-        html = d.light_html(light, "zh")
+    for light, sym in formats.LIGHT_SYMBOLS.items():
+        html = blocks.light_html(light, "zh")
         assert sym in html and f"light-{light}" in html
 
 
 def test_kpi_cards_show_value_target_and_light():
-    html = d.kpi_cards_html(pd.DataFrame([
+    html = blocks.kpi_cards_html(pd.DataFrame([
         {"label": "Answer rate", "value": 0.912, "fmt": "pct", "target": 0.9, "light": "green"},
         {"label": "AHT", "value": 250, "fmt": "s", "target": None, "light": None},
         {"label": "CSAT", "value": None, "fmt": "pct", "target": 0.85, "light": "grey"},
@@ -158,15 +162,15 @@ def test_kpi_cards_show_value_target_and_light():
 
 
 def test_alerts_empty_says_so():
-    assert "Nothing needs attention this month." in d.alerts_html([])
-    assert "本月没有需要关注的事项。" in d.alerts_html([], "zh")
+    assert "Nothing needs attention this month." in blocks.alerts_html([])
+    assert "本月没有需要关注的事项。" in blocks.alerts_html([], "zh")
 
 
 # --------------------------------------------------------------------------- summaries and setup
 def test_summary_records_headline_figures(tmp_path, monkeypatch):
     monkeypatch.setattr(d, "show_html", lambda html: None)
     monkeypatch.setenv("CCNB_NOTEBOOK", "20_kpi_scorecard")
-    ctx = d.Context(tables=None, params=load_params(), lang="zh", month=d.parse_month("2026-10"), out_dir=tmp_path)
+    ctx = d.Context(tables=None, params=load_params(), lang="zh", month=months.parse_month("2026-10"), out_dir=tmp_path)
     ctx.title("report.headline")
     ctx.summary("answer_rate", np.float64(0.912), fmt="pct", target=0.9, light="green", label_key="接通率")
     ctx.summary("answer_rate", 0.95, fmt="pct", target=0.9, light="green", label_key="接通率")  # replaces
@@ -218,20 +222,20 @@ def test_setup_rejects_bad_input_early(fixture_data, tmp_path):
 def test_preformatted_numbers_align_right_and_wide_tables_are_compact():
     df = pd.DataFrame({"kpi": ["Answer rate", "AHT"], "this_month": ["88.0 %", "197 s"],
                        "target": ["70.0 %–85.0 %", "–"]})
-    html = d.table_html(df)
+    html = blocks.table_html(df)
     assert '<td class="num">88.0 %</td>' in html and '<td class="num">70.0 %–85.0 %</td>' in html
     assert "<td>Answer rate</td>" in html and 'class="ccnb-table"' in html
     wide = pd.DataFrame({f"c{i}": [i] for i in range(9)})
-    assert 'class="ccnb-table compact"' in d.table_html(wide)
+    assert 'class="ccnb-table compact"' in blocks.table_html(wide)
 
 
 def test_nowrap_columns_keep_short_names_on_one_line():
     df = pd.DataFrame({"area": ["质量"], "action": ["召开校准会议"], "owner": ["质检团队"], "n": [3]})
-    html = d.table_html(df, "zh", nowrap=["area", "owner", "n"])
+    html = blocks.table_html(df, "zh", nowrap=["area", "owner", "n"])
     assert '<th scope="col" class="nw">area</th>' in html and '<td class="nw">质量</td>' in html
     assert "<td>召开校准会议</td>" in html and '<td class="nw">质检团队</td>' in html
     assert '<td class="num nw">3</td>' in html
-    css = (Path(d.__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+    css = (Path(config.TEMPLATES_DIR) / "report.css").read_text(encoding="utf-8")
     assert ".ccnb-table .nw { white-space: nowrap; }" in css
 
 
@@ -240,7 +244,7 @@ def test_context_table_is_cut_at_table_rows_max_and_exports_every_row(tmp_path, 
     monkeypatch.setattr(d, "show_html", shown.append)
     prm = load_params()
     prm.report.table_rows_max = 10
-    ctx = d.Context(tables=None, params=prm, lang="en", month=d.parse_month("2026-10"), out_dir=tmp_path)
+    ctx = d.Context(tables=None, params=prm, lang="en", month=months.parse_month("2026-10"), out_dir=tmp_path)
     league = pd.DataFrame({"agent": [f"A{i:04d}" for i in range(1, 4801)], "score": range(4800)})
     ctx.table(league, export="league.csv")
     html = shown[-1]

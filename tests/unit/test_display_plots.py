@@ -1,4 +1,4 @@
-"""ccnb.plots: the style set once (CJK fonts, sizes), unit-carrying axis helpers, finish()."""
+"""ccnb.present.plots: the style set once (CJK fonts, sizes), unit-carrying axis helpers, finish()."""
 from __future__ import annotations
 
 import io
@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from ccnb import plots  # noqa: E402
+from ccnb.present import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +117,7 @@ def test_hazard_ratio_chart_survives_an_interval_without_a_finite_end():
     import numpy as np
     import pandas as pd
 
-    from ccnb.plots import retention
+    from ccnb.present.plots import retention
 
     tb = pd.DataFrame({"covariate": ["open_complaint", "fcr_miss"], "hr": [1.5, 2.0],
                        "hr_lo": [1.1, 0.3], "hr_hi": [2.0, np.inf], "p": [0.01, 0.5]})

@@ -9,11 +9,11 @@ import pytest
 import ccnb.data
 import ccnb.kpi
 from ccnb import engine
-from ccnb.cli import build_parser, main
+from ccnb.pipeline.cli import build_parser, main
 from ccnb.engine.transpile import TranspileError, to_spark
-from ccnb.kpi.engine import aggregate_sql
+from ccnb.kpi.compute import aggregate_sql
 from ccnb.kpi.facts import FACTS, FactParams
-from ccnb.kpi.registry import LEVELS, REGISTRY
+from ccnb.catalog.kpis import LEVELS, REGISTRY
 from ccnb.params import ParamsError, load_params
 
 
@@ -55,7 +55,8 @@ def test_unknown_engine_and_bad_params(clean_env):
 
 def test_export_env_for_kernels(clean_env):
     out = engine.export_env(engine="spark", master="local[2]")
-    assert out == {engine.ENV_ENGINE: "spark", engine.ENV_MASTER: "local[2]"}
+    # DuckDB's limit comes from the validated defaults (params/default.yaml: 1GB) when no params are given
+    assert out == {engine.ENV_ENGINE: "spark", engine.ENV_MASTER: "local[2]", engine.ENV_MEMORY: "1GB"}
     assert os.environ[engine.ENV_ENGINE] == "spark" and os.environ[engine.ENV_MASTER] == "local[2]"
 
 
@@ -115,7 +116,8 @@ def test_time_bucket_becomes_exact_spark_arithmetic():
 
 
 def test_as_of_views_transpile(project_root):
-    from ccnb.data import TABLES, as_of_sql
+    from ccnb.catalog.as_of import as_of_sql
+    from ccnb.catalog.contract import TABLES
 
     for name, spec in TABLES.items():
         sql = to_spark(as_of_sql(name, spec.names, "TIMESTAMP '2026-11-01 00:00:00'", source="ccnb_store_{name}"))
@@ -173,14 +175,14 @@ def test_java_home_detection(clean_env, tmp_path):
 def test_connections_are_capped_by_default(clean_env, tmp_path, monkeypatch):
     """Every ccnb DuckDB connection gets params/default.yaml's memory cap (the environment overrides it)
     and spills to the data cache, not to the working directory."""
-    from ccnb import config
+    from ccnb.core import config
 
     monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
-    con = ccnb.data.connect()
+    con = ccnb.engine.connection.connect()
     mem, spill = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
     assert mem.replace(" ", "") in ("953.6MiB", "1.0GB", "1GB") and spill == str(tmp_path / "spill")
     clean_env.setenv(engine.ENV_MEMORY, "512MB")
     clean_env.setenv(engine.ENV_THREADS, "1")
-    con = ccnb.data.connect()
+    con = ccnb.engine.connection.connect()
     mem, threads = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
     assert mem.replace(" ", "") in ("488.2MiB", "512MB") and threads == 1

@@ -1,7 +1,7 @@
 """Downloadable CSV files cannot run formulas in a spreadsheet and open with Chinese text intact."""
 import pandas as pd
 
-from ccnb import exports
+from ccnb.core import exports
 
 
 def test_formulas_are_defused_numbers_are_not(tmp_path):

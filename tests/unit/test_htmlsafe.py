@@ -1,10 +1,12 @@
-"""ccnb.htmlsafe and the managers' view: ccnb's own markup passes unchanged, anything else is escaped."""
+"""ccnb.render.htmlsafe and the managers' view: ccnb's own markup passes unchanged, anything else is escaped."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from ccnb import blocks, htmlsafe, render
+from ccnb.present import blocks
+from ccnb.render import htmlsafe
+from ccnb.render import pages
 
 PAYLOAD = "<script>window.__pwned=1</script>"
 
@@ -48,13 +50,13 @@ def test_anything_else_is_escaped_or_dropped(raw, want):
 
 def test_the_managers_view_cleans_html_and_markdown_outputs():
     html_out = {"output_type": "display_data", "data": {"text/html": ["<p>", PAYLOAD, "</p>"], "text/plain": "x"}}
-    assert render.keep_output(html_out)
+    assert pages.keep_output(html_out)
     assert html_out["data"]["text/html"] == "<p>&lt;script&gt;window.__pwned=1&lt;/script&gt;</p>"
     md_out = {"output_type": "display_data", "data": {"text/markdown": "**Agent** " + PAYLOAD}}
-    assert render.keep_output(md_out)
+    assert pages.keep_output(md_out)
     assert md_out["data"] == {"text/html": "<p><strong>Agent</strong> &lt;script&gt;window.__pwned=1&lt;/script&gt;"
                                            "</p>\n"}
     frame = pd.DataFrame({"a": [PAYLOAD]})
     df_out = {"output_type": "execute_result", "data": {"text/html": frame._repr_html_(), "text/plain": "a"}}
-    assert render.keep_output(df_out)
+    assert pages.keep_output(df_out)
     assert "<style" not in df_out["data"]["text/html"] and "&lt;script&gt;" in df_out["data"]["text/html"]

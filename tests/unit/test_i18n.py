@@ -1,7 +1,7 @@
 
 
 def test_queue_display_names():
-    from ccnb.i18n import queue_name
+    from ccnb.i18n.labels import queue_name
     from ccnb.params import load_params
 
     p = load_params()

@@ -146,7 +146,7 @@ def test_parameters_change_definitions(tables):
 
 def test_overview_days_add_up_to_the_month(tables):
     """The overview's daily series uses the registry's 'offered': its days sum to the month's KPIs."""
-    from ccnb import overview
+    from ccnb.rollup import overview
     from ccnb.params import load_params
 
     d = overview.daily(tables, "2026-10", load_params())

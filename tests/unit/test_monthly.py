@@ -4,11 +4,11 @@ import json
 import pandas as pd
 import pytest
 
-from ccnb import monthly
+from ccnb.rollup import month_end
 
 
 def headline(**lights):
-    """A headline table as ccnb.overview.headline returns it, with chosen lights."""
+    """A headline table as ccnb.rollup.overview.headline returns it, with chosen lights."""
     spec = {  # key: (label, value, target, fmt, direction)
         "service_level": ("Service level", 0.72, 0.80, "pct", "higher"),
         "answer_rate": ("Answer rate", 0.93, 0.90, "pct", "higher"),
@@ -42,14 +42,14 @@ def item(key, value, display, light=None, label=None):
 
 
 def test_all_green_and_nothing_recorded_means_no_action():
-    acts = monthly.actions(headline(), monthly.Rollup())
+    acts = month_end.actions(headline(), month_end.Rollup())
     assert acts.empty
 
 
 def test_service_level_miss_rosters_to_the_forecast_peak(tmp_path):
     write_summary(tmp_path, "10_forecast_staffing", [item("forecast.card_peak", 58, "58 agents")])
-    r = monthly.read_summaries(tmp_path)
-    acts = monthly.actions(headline(service_level="red"), r)
+    r = month_end.read_summaries(tmp_path)
+    acts = month_end.actions(headline(service_level="red"), r)
     assert len(acts) == 1
     a = acts.iloc[0]
     assert "58 agents" in a["action"] and a["owner"] == "Workforce planning" and a["light"] == "red"
@@ -57,7 +57,7 @@ def test_service_level_miss_rosters_to_the_forecast_peak(tmp_path):
 
 
 def test_without_a_forecast_the_staffing_action_is_a_review():
-    acts = monthly.actions(headline(service_level="amber"), monthly.Rollup())
+    acts = month_end.actions(headline(service_level="amber"), month_end.Rollup())
     assert acts.iloc[0]["action"].startswith("Review rosters")
 
 
@@ -66,7 +66,7 @@ def test_outreach_and_stay_conversations_from_recorded_figures(tmp_path):
                                                item("churn.sum_high", 40, "40", label="High risk")])
     write_summary(tmp_path, "40_retention", [item("agent_attrition", 0.35, "35.0 %", "red", "Attrition"),
                                              item("early_warnings", 5, "5", label="Early warnings")])
-    acts = monthly.actions(headline(), monthly.read_summaries(tmp_path))
+    acts = month_end.actions(headline(), month_end.read_summaries(tmp_path))
     assert list(acts["owner"]) == ["Team supervisors", "Retention team"]  # red first
     assert "5 agents" in acts.iloc[0]["action"] and "Attrition: 35.0 %" in acts.iloc[0]["why"]
     assert "(40 high risk of 120 flagged)" in acts.iloc[1]["action"]
@@ -74,17 +74,17 @@ def test_outreach_and_stay_conversations_from_recorded_figures(tmp_path):
 
 def test_the_report_excludes_its_own_summary(tmp_path):
     write_summary(tmp_path, "90_month_end_report", [item("x", 1, "1")])
-    assert not monthly.read_summaries(tmp_path, exclude="90_month_end_report").complete
+    assert not month_end.read_summaries(tmp_path, exclude="90_month_end_report").complete
 
 
 def test_section_table_mixes_kpis_and_recorded_figures(tmp_path):
     write_summary(tmp_path, "40_retention", [item("agent_attrition", 0.35, "35.0 %", "red", "Attrition")])
-    t = monthly.section_table("people", headline(), monthly.read_summaries(tmp_path))
+    t = month_end.section_table("people", headline(), month_end.read_summaries(tmp_path))
     assert list(t["figure"]) == ["Attrition"] and t.iloc[0]["light"] == "red"
 
 
 def test_counts_and_chinese():
     hl = headline(aht_s="red", qa_score="amber")
-    assert monthly.on_target_counts(hl) == {"n": 8, "total": 10, "below": 1}
-    acts = monthly.actions(hl, monthly.Rollup(), "zh")
+    assert month_end.on_target_counts(hl) == {"n": 8, "total": 10, "below": 1}
+    acts = month_end.actions(hl, month_end.Rollup(), "zh")
     assert set(acts["owner"]) == {"团队主管", "质检团队"}

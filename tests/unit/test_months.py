@@ -1,12 +1,12 @@
-"""ccnb.months: ``last`` in the center's time zone with an injectable today, backfill ranges, strict forms."""
+"""ccnb.core.months: ``last`` in the center's time zone with an injectable today, backfill ranges, strict forms."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from ccnb import months
-from ccnb.outcome import ReportError
+from ccnb.core import months
+from ccnb.core.errors import ReportError
 
 
 @pytest.mark.parametrize("day, want", [("2026-11-01", "2026-10"), ("2026-11-30", "2026-10"),

@@ -1,4 +1,4 @@
-"""ccnb.publish: the swap is atomic (exchange) or recoverable (two renames), and recovery keeps the last good pack."""
+"""ccnb.pipeline.publish: the swap is atomic (exchange) or recoverable (two renames), and recovery keeps the last good pack."""
 from __future__ import annotations
 
 import os
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from ccnb import publish
-from ccnb.runlock import RunLock, lock_path
+from ccnb.pipeline import publish
+from ccnb.pipeline.lock import RunLock, lock_path
 
 
 def make(path, text):

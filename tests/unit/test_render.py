@@ -1,4 +1,4 @@
-"""ccnb.render: managers' HTML without code or noise, offline; PDF with text (and Chinese); the pack index."""
+"""ccnb.render.pages: managers' HTML without code or noise, offline; PDF with text (and Chinese); the pack index."""
 from __future__ import annotations
 
 import base64
@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ccnb import render
+from ccnb.render import pages
 
 PAYLOAD = "<script>alert('x')</script>"
 
@@ -76,13 +76,13 @@ def executed_notebook(path, lang_text="Monthly overview"):
     ({"output_type": "execute_result", "data": {"image/png": "AAAA", "text/plain": "<Figure>"}}, True),
 ])
 def test_keep_output(output, keep):
-    assert render.keep_output(output) is keep
+    assert pages.keep_output(output) is keep
 
 
 # --------------------------------------------------------------------------- HTML
 def test_html_has_no_code_prompts_noise_or_scripts(tmp_path):
     src = executed_notebook(tmp_path / "00_overview.ipynb")
-    html = render.to_html(src, tmp_path / "out" / "00_overview.html", "en", title="Monthly overview",
+    html = pages.to_html(src, tmp_path / "out" / "00_overview.html", "en", title="Monthly overview",
                           subtitle="Sample Center · October 2026", back_href="index.html",
                           back_text="All reports").read_text(encoding="utf-8")
     assert "EXPECTED-TABLE-CELL" in html and "PRINTED-LINE" in html
@@ -104,43 +104,43 @@ def test_html_has_no_code_prompts_noise_or_scripts(tmp_path):
 
 def test_html_lang_zh(tmp_path):
     src = executed_notebook(tmp_path / "nb.ipynb", lang_text="核心指标")
-    html = render.to_html(src, tmp_path / "nb.html", "zh", title="核心指标").read_text(encoding="utf-8")
+    html = pages.to_html(src, tmp_path / "nb.html", "zh", title="核心指标").read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in html and "核心指标" in html and "第 " in html
 
 
 def test_html_unreadable_notebook_is_a_render_error(tmp_path):
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(render.RenderError, match="bad.ipynb"):
-        render.to_html(bad, tmp_path / "bad.html", "en")
+    with pytest.raises(pages.RenderError, match="bad.ipynb"):
+        pages.to_html(bad, tmp_path / "bad.html", "en")
 
 
 def test_css_strings_cannot_break_out():
-    assert render.css_string('a "b" </style> \\') == '"a \\22 b\\22  \\3c /style\\3e  \\5c "'
-    assert render._css_template("Page {page} of {pages}", page="counter(page)", pages="counter(pages)") == \
+    assert pages.css_string('a "b" </style> \\') == '"a \\22 b\\22  \\3c /style\\3e  \\5c "'
+    assert pages._css_template("Page {page} of {pages}", page="counter(page)", pages="counter(pages)") == \
         '"Page " counter(page) " of " counter(pages)'
 
 
 # --------------------------------------------------------------------------- PDF
 def test_pdf_has_text_pages_and_chinese(tmp_path, pdf_text, pdf_pages):
     src = executed_notebook(tmp_path / "nb.ipynb", lang_text="核心指标 坐席 张伟")
-    html = render.to_html(src, tmp_path / "nb.html", "zh", title="核心指标", subtitle="示例呼叫中心 · 2026年10月")
-    pdf = render.to_pdf(html, tmp_path / "pdf" / "nb.pdf")
+    html = pages.to_html(src, tmp_path / "nb.html", "zh", title="核心指标", subtitle="示例呼叫中心 · 2026年10月")
+    pdf = pages.to_pdf(html, tmp_path / "pdf" / "nb.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     assert pdf_pages(pdf) == 1
     text = pdf_text(pdf)
     assert "核心指标 坐席 张伟" in text and "EXPECTED-TABLE-CELL" in text
     assert "示例呼叫中心" in text and "第 1 页，共 1 页" in text       # running header and page numbers
-    assert not [w for w in render.LAST_PDF_WARNINGS if "font" in w.lower() or "image" in w.lower()]
+    assert not [w for w in pages.LAST_PDF_WARNINGS if "font" in w.lower() or "image" in w.lower()]
 
 
 def test_pdf_refuses_network_resources(tmp_path, pdf_text):
     page = tmp_path / "p.html"
     page.write_text('<html><body><p>OFFLINE-TEXT</p><img src="http://example.invalid/x.png"></body></html>',
                     encoding="utf-8")
-    pdf = render.to_pdf(page, tmp_path / "p.pdf")
+    pdf = pages.to_pdf(page, tmp_path / "p.pdf")
     assert "OFFLINE-TEXT" in pdf_text(pdf)
-    assert any("example.invalid" in w for w in render.LAST_PDF_WARNINGS)
+    assert any("example.invalid" in w for w in pages.LAST_PDF_WARNINGS)
 
 
 # --------------------------------------------------------------------------- index.html
@@ -155,7 +155,7 @@ def test_index_links_reports_shows_headline_and_escapes(tmp_path):
     headline = [{"title": "Monthly overview", "items": [
         {"label": "Answer rate", "display": "91.2 %", "target_display": "90.0 %", "light": "green"},
         {"label": PAYLOAD, "display": "7", "target_display": None, "light": None}]}]
-    html = render.index_html(tmp_path, "2026-10", "en", entries, headline, center="Sample Center · October 2026",
+    html = pages.index_html(tmp_path, "2026-10", "en", entries, headline, center="Sample Center · October 2026",
                              seconds=42, data_label="data/sample", params_label="default.yaml"
                              ).read_text(encoding="utf-8")
     assert "<title>Operations report October 2026</title>" in html
@@ -169,7 +169,7 @@ def test_index_links_reports_shows_headline_and_escapes(tmp_path):
 
 
 def test_index_zh(tmp_path):
-    html = render.index_html(tmp_path, "2026-10", "zh", [{"title": "总览", "html": "a.html", "pdf": "pdf/a.pdf"}],
+    html = pages.index_html(tmp_path, "2026-10", "zh", [{"title": "总览", "html": "a.html", "pdf": "pdf/a.pdf"}],
                              []).read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in html and "运营分析报告 2026年10月" in html and "本月没有记录核心指标。" in html
 
@@ -180,14 +180,14 @@ def test_wide_table_fits_the_a4_page(tmp_path):
 
     import pandas as pd
 
-    from ccnb.display import table_html
+    from ccnb.present.display import table_html
 
     cols = {f"Average handle time of queue group {i} (seconds)": [123456.0 + i, 7.5] for i in range(9)}
     body = table_html(pd.DataFrame(cols), formats={c: "int" for c in cols})
     nb = new_notebook()
     nb.cells = [new_code_cell("ctx.table(wide)", outputs=[new_output("display_data", data={"text/html": body})])]
     nbformat.write(nb, tmp_path / "wide.ipynb")
-    pdf = render.to_pdf(render.to_html(tmp_path / "wide.ipynb", tmp_path / "wide.html", "en", "Wide"),
+    pdf = pages.to_pdf(pages.to_html(tmp_path / "wide.ipynb", tmp_path / "wide.html", "en", "Wide"),
                         tmp_path / "wide.pdf")
     bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     page_w = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
@@ -204,14 +204,14 @@ def test_printer_prints_each_page_in_a_child_and_brings_back_its_warnings(tmp_pa
                     encoding="utf-8")
     me = psutil.Process()
     before = {c.pid for c in me.children()}        # e.g. a JVM another test left running
-    with render.Printer() as printer:
-        render.LAST_PDF_WARNINGS.clear()
-        pdf = render.to_pdf(page, tmp_path / "a.pdf", printer=printer)
+    with pages.Printer() as printer:
+        pages.LAST_PDF_WARNINGS.clear()
+        pdf = pages.to_pdf(page, tmp_path / "a.pdf", printer=printer)
         assert "CHILD-TEXT" in pdf_text(pdf)
-        assert any("example.invalid" in w for w in render.LAST_PDF_WARNINGS)   # from the child
+        assert any("example.invalid" in w for w in pages.LAST_PDF_WARNINGS)   # from the child
         children = {c.pid for c in me.children()
                     if c.pid not in before and "resource_tracker" not in " ".join(c.cmdline())}
         assert children                                                        # a fresh printer waits
-        render.to_pdf(page, tmp_path / "b.pdf", printer=printer)
+        pages.to_pdf(page, tmp_path / "b.pdf", printer=printer)
         assert (tmp_path / "b.pdf").read_bytes()[:5] == b"%PDF-"
     assert not [c for c in me.children() if c.pid in children and c.is_running() and c.status() != "zombie"]

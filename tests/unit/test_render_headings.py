@@ -1,7 +1,7 @@
 """A heading is rendered in the same block as the table or chart after it (no heading alone at a page end)."""
 import nbformat
 
-from ccnb.render import _keep_headings_with_content
+from ccnb.render.pages import _keep_headings_with_content
 
 
 def html(text):

@@ -211,8 +211,8 @@ def test_early_warning_list_with_reasons(tables, params):
     assert zh.loc[1, "reasons"] == "占用率连续 4 周高于 85 %（近 4 周 90 %）"
     assert zh.loc[0, "reasons"].count("；") == 2
     # names are data: the supervisors' table escapes them (and keeps them on one line)
-    from ccnb.display import table_html
-    from ccnb.retention.report import warning_table
+    from ccnb.present.display import table_html
+    from ccnb.retention.views import warning_table
 
     html = table_html(warning_table(ew, "en"), "en")
     assert "&lt;\u2060b\u2060&gt;" in html and "<b>" not in html

@@ -1,4 +1,4 @@
-"""ccnb.runlock: one run per pack; a live holder refuses, a dead one (even SIGKILLed) is taken over."""
+"""ccnb.pipeline.lock: one run per pack; a live holder refuses, a dead one (even SIGKILLed) is taken over."""
 from __future__ import annotations
 
 import json
@@ -12,12 +12,12 @@ import time
 
 import pytest
 
-from ccnb.outcome import EXIT_BUSY, LockBusy
-from ccnb.runlock import RunLock, describe, lock_path, pid_alive
+from ccnb.core.errors import EXIT_BUSY, LockBusy
+from ccnb.pipeline.lock import RunLock, describe, lock_path, pid_alive
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from ccnb.runlock import RunLock
+    from ccnb.pipeline.lock import RunLock
     lock = RunLock(sys.argv[1]).acquire()
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -110,8 +110,8 @@ def test_a_holder_that_finished_leaves_no_message(tmp_path):
 COUNT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from ccnb.outcome import LockBusy
-    from ccnb.runlock import RunLock
+    from ccnb.core.errors import LockBusy
+    from ccnb.pipeline.lock import RunLock
     lock_file, counter, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
     done = 0
     while done < n:

@@ -11,7 +11,7 @@ import pytest
 from ccnb.sample import parse_months
 from ccnb.sample.agent_days import chat_busy_union
 from ccnb.sample.arrivals import PROFILES, profile
-from ccnb.sample.calendar import build_calendar, ordinal
+from ccnb.sample.business_calendar import build_calendar, ordinal
 from ccnb.sample.planning import daily_staffing, erlang_a_sl
 from ccnb.sample.queue_sim import simulate
 from ccnb.sample.roster import _WORKS, at_work_target, days_off
