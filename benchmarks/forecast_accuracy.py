@@ -58,8 +58,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ccnb.forecast import Settings, forecast  # noqa: E402
-from ccnb.forecast.backtest import (DEFAULT_MODELS, as_timedelta, backtest, day_class, origins_for, score,  # noqa: E402
-                                    summarise, window_of)
+from ccnb.forecast.backtest import (  # noqa: E402
+    DEFAULT_MODELS,
+    as_timedelta,
+    backtest,
+    day_class,
+    origins_for,
+    score,
+    summarise,
+    window_of,
+)
 from ccnb.forecast.calendar import day_features  # noqa: E402
 from ccnb.forecast.history import prepare, to_grid, truncate  # noqa: E402
 

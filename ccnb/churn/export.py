@@ -27,10 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ccnb.core import config, exports
 from ccnb.churn.wording import band_label, segment_label, tier_label
+from ccnb.core import config, exports
 from ccnb.i18n.labels import t
-
 
 
 def mask_key() -> bytes:

@@ -63,6 +63,7 @@ import pandas as pd
 
 from ccnb.catalog.churn_features import WINDOWED, kind_or_none
 
+
 def to_cutoff(cutoff) -> pd.Timestamp:
     """The cutoff, a midnight, from a date (``"2026-11-01"``) or a month (``Period``: the next month's start).
 

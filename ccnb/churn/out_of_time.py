@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ccnb.catalog.churn_features import split_name
 from ccnb.churn import metrics as M
 from ccnb.churn import model as _model
 from ccnb.churn import rules as _rules
 from ccnb.churn import stream
 from ccnb.churn.cache import params_or_default
-from ccnb.catalog.churn_features import split_name
 from ccnb.churn.stream import training_frame
 
 

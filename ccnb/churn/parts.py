@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ccnb.churn.features import feature_ctes, days_since_sql, complaints_cte, keep_condition, population_cte, ranks_sql, select_sql, ts_sql, feature_sql
+from ccnb.churn.features import (
+    complaints_cte,
+    days_since_sql,
+    feature_ctes,
+    feature_sql,
+    keep_condition,
+    population_cte,
+    ranks_sql,
+    select_sql,
+    ts_sql,
+)
 
 
 def _rank_ctes(cutoff: pd.Timestamp, W: int, population: str) -> str:

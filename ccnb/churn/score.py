@@ -33,11 +33,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ccnb.catalog.churn_features import split_name
 from ccnb.churn import metrics as M
 from ccnb.churn import rules as _rules
 from ccnb.churn import stream
 from ccnb.churn.cache import params_or_default
-from ccnb.catalog.churn_features import split_name
 from ccnb.churn.features import check_cutoff, to_cutoff
 from ccnb.churn.out_of_time import data_span, fit_model, history_days, training_cutoffs
 from ccnb.churn.wording import model_reason_text

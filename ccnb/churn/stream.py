@@ -30,10 +30,10 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from ccnb.engine.connection import memory_limit_bytes, release_memory
 from ccnb.churn.cache import cached, key
 from ccnb.churn.features import check_cutoff, to_cutoff, typed
 from ccnb.churn.parts import population_sql, sql_for
+from ccnb.engine.connection import memory_limit_bytes, release_memory
 
 #: Rows per batch. DuckDB hands out multiples of its vector size (2,048 rows); smaller
 #: batches are cut from those.

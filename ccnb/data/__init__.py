@@ -27,10 +27,10 @@ from ccnb.catalog.as_of import as_of_sql
 from ccnb.catalog.contract import LOAD_ORDER, TABLES
 from ccnb.core import config
 from ccnb.core.months import MonthError, parse_month
-from ccnb.engine.connection import LOCK, connect
 from ccnb.data.errors import DataError, Problem
 from ccnb.data.read import SourceFile, discover
 from ccnb.data.validate import build_all
+from ccnb.engine.connection import LOCK, connect
 
 __all__ = ["load", "Tables", "DataError", "Problem", "TABLES"]
 

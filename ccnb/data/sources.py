@@ -44,8 +44,17 @@ import yaml
 
 from ccnb.catalog.contract import TABLES, Table
 from ccnb.data.errors import DataError, Problem
-from ccnb.data.source_files import (csv_relation, file_format, find_files, ident, parquet_relation, q, rel_name,
-                                    xlsx_relation, xlsx_to_parquet)
+from ccnb.data.source_files import (
+    csv_relation,
+    file_format,
+    find_files,
+    ident,
+    parquet_relation,
+    q,
+    rel_name,
+    xlsx_relation,
+    xlsx_to_parquet,
+)
 from ccnb.params.sources import DataSources, Source
 
 #: Shipped vendor profiles (``params/profiles/<name>.yaml``) next to ``params/default.yaml``.

@@ -15,11 +15,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ccnb.catalog.contract import TABLES, Column, Table
+from ccnb.catalog.contract import LOAD_ORDER, TABLES, Column, Table
 from ccnb.data.errors import DataError, Problem
-from ccnb.data.read import (SourceFile, _ident, _q, check_csv_rejects, csv_relation_sql, parquet_columns,
-                            parquet_relation_sql, prepare_csv)
-from ccnb.catalog.contract import LOAD_ORDER
+from ccnb.data.read import (
+    SourceFile,
+    _ident,
+    _q,
+    check_csv_rejects,
+    csv_relation_sql,
+    parquet_columns,
+    parquet_relation_sql,
+    prepare_csv,
+)
 
 EXAMPLES = 5
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "是")

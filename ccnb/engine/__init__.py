@@ -35,8 +35,18 @@ import os
 import pandas as pd
 
 from ccnb.engine.engines import DuckDBEngine, Engine
-from ccnb.engine.settings import (ENGINES, ENV_ENGINE, ENV_MASTER, ENV_MEMORY, ENV_THREADS, EngineError, Settings,
-                                  configure, configure_duckdb, current)
+from ccnb.engine.settings import (
+    ENGINES,
+    ENV_ENGINE,
+    ENV_MASTER,
+    ENV_MEMORY,
+    ENV_THREADS,
+    EngineError,
+    Settings,
+    configure,
+    configure_duckdb,
+    current,
+)
 from ccnb.engine.spark import SparkEngine
 
 _ENGINES: dict[tuple, Engine] = {}

@@ -102,8 +102,8 @@ def session(settings: Settings):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
                                     category=FutureWarning)
-            from pyspark.sql import SparkSession
             import pyspark.testing.utils  # noqa: F401 - imported (and its warning silenced) now, not mid-query
+            from pyspark.sql import SparkSession
         conf = {
             "spark.sql.timestampType": "TIMESTAMP_NTZ",
             "spark.sql.session.timeZone": "UTC",

@@ -9,10 +9,9 @@ import pandas as pd
 
 from ccnb.forecast.monthly import CENTER, MonthRun
 from ccnb.i18n import labels
-from ccnb.i18n.labels import t
-from ccnb.staffing import actual as _actual
-from ccnb.i18n.labels import catalog
+from ccnb.i18n.labels import catalog, t
 from ccnb.kpi.scoring import light
+from ccnb.staffing import actual as _actual
 
 
 def queue_name(q: str, params, lang: str = "en") -> str:

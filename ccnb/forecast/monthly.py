@@ -18,10 +18,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import numpy as np
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ccnb.core import exports

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ccnb import engine
+from ccnb.forecast.history import Settings, prepare
 from ccnb.kpi.facts import offered_sql
-from ccnb.forecast.history import Settings
-from ccnb.forecast.history import prepare
 from ccnb.params import load_params
 
 #: Columns of :func:`interval_series` besides ``queue``, ``ts``, ``open``.

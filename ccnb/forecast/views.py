@@ -12,11 +12,10 @@ import pandas as pd
 from ccnb.forecast.calendar import day_features
 from ccnb.forecast.desk_views import desk_name, queue_name, sl_when_desk_short
 from ccnb.forecast.monthly import CENTER, MonthRun, accuracy_table, last_month_accuracy, peak_summary
+from ccnb.i18n.fmt import format_value, month_name
 from ccnb.i18n.labels import fmt_pct, t
-from ccnb.staffing import actual as _actual
-from ccnb.i18n.fmt import month_name
-from ccnb.i18n.fmt import format_value
 from ccnb.kpi.scoring import light
+from ccnb.staffing import actual as _actual
 
 
 def month_label(p: pd.Period, lang: str) -> str:

@@ -8,8 +8,8 @@ Attainment, traffic lights and the weighted composite: :mod:`ccnb.kpi.scoring`.
 Fixed or derived targets (the domain's target-setting rule): :mod:`ccnb.kpi.targets`.
 Where KPIs pull against each other: :mod:`ccnb.kpi.balance`.
 """
-from ccnb.kpi.compute import compute, trend
 from ccnb.catalog.kpis import DIMENSIONS, LEVELS, REGISTRY, Kpi, kpis_for
+from ccnb.kpi.compute import compute, trend
 from ccnb.kpi.scoring import assess, score
 
 __all__ = ["REGISTRY", "Kpi", "LEVELS", "DIMENSIONS", "compute", "trend", "kpis_for", "score", "assess"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ccnb.kpi.facts import FACTS, SAMPLES, FactParams
+from ccnb import engine
 from ccnb.catalog.kpis import LEVELS, REGISTRY, Kpi
 from ccnb.core.months import parse_month
-from ccnb import engine
+from ccnb.kpi.facts import FACTS, SAMPLES, FactParams
 from ccnb.params import load_params
 
 _LEVEL_COL = {"center": None, "queue": "queue", "team": "team", "supervisor": "supervisor",

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ccnb.catalog.kpis import DIMENSIONS, REGISTRY
+from ccnb.i18n.fmt import format_value
 from ccnb.i18n.labels import t
 from ccnb.kpi import balance as _balance
 from ccnb.kpi.compute import compute, trend
-from ccnb.catalog.kpis import DIMENSIONS, REGISTRY
-from ccnb.kpi.scoring import assess, role_weights, score
+from ccnb.kpi.scoring import assess, composite_light, role_weights, score
 from ccnb.kpi.targets import target_table, targets_for
-from ccnb.i18n.fmt import format_value
-from ccnb.kpi.scoring import composite_light
 
 
 @dataclass

@@ -203,8 +203,8 @@ class Retention(_Section):
             raise ValueError(f"expected positive, increasing months, got {v}")
         return v
 
-    def targets(self, params: "Params") -> tuple[float | None, float | None]:
-        """(customer retention target, agent attrition target), falling back to ``kpi.targets``."""
+    def targets(self, params) -> tuple[float | None, float | None]:
+        """(customer retention target, agent attrition target), falling back to ``params.kpi.targets`` (``params``: the whole Params)."""
         cr = self.customer_retention_target
         at = self.agent_attrition_target
         return (cr if cr is not None else params.kpi.targets.get("customer_retention"),

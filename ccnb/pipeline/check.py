@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccnb.core.errors import ReportError
 import ccnb.data
+from ccnb.core.errors import ReportError
 
 
 def _load_data(data_dir: Path, month: str, timezone: str):

@@ -19,22 +19,27 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from ccnb import __version__
+import ccnb.data
+from ccnb import __version__, engine
 from ccnb.core import config
-from ccnb.core.errors import (EXIT_CODES, EXIT_INTERNAL, EXIT_INTERRUPTED,
-                          EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, Terminated,
-                          exit_code_of, one_line)
-from ccnb.core.months import check_spec
-from ccnb.core.errors import ReportError
-from ccnb import engine
-from ccnb.params import ParamsError
-from ccnb.params import load_params
+from ccnb.core.errors import (
+    EXIT_CODES,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    ReportError,
+    Terminated,
+    exit_code_of,
+    one_line,
+)
+from ccnb.core.months import check_spec, resolve
+from ccnb.engine.spark import check
+from ccnb.i18n.labels import LabelError
+from ccnb.params import ParamsError, load_params
 from ccnb.pipeline import report
 from ccnb.sample import write_sample
-import ccnb.data
-from ccnb.i18n.labels import LabelError
-from ccnb.engine.spark import check
-from ccnb.core.months import resolve
 
 
 class UsageError(Exception):

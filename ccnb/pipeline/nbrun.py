@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ccnb.core import config
 from ccnb.catalog.notebooks import plain_name
+from ccnb.core import config
 from ccnb.core.errors import ReportError
 
 PARAMETERS = ("month", "data_dir", "params_path", "lang", "out_dir")

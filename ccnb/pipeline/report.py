@@ -9,7 +9,7 @@
     files/                  exports a manager may open (CSV, Excel)
     restricted/             customer identifiers (never linked from HTML)
     summary/<nb>.json       headline figures each notebook recorded (ctx.summary)
-    run.json                the run record (ccnb.pipeline.record)
+    run.json                the run record (ccnb.pipeline.runrecord)
 
 ``run("last")`` reports on the month before today in the center's time zone;
 :func:`run_months` builds one pack per month of a range (``"2026-01..2026-06"``).
@@ -33,7 +33,7 @@ Order of work, and why:
    notebooks folder; the kernel's own stderr goes to a log file, not the console.
 
 The pieces live in :mod:`ccnb.pipeline.nbrun` (papermill), :mod:`ccnb.pipeline.publish`, :mod:`ccnb.pipeline.lock`,
-:mod:`ccnb.pipeline.record`, :mod:`ccnb.core.months` and :mod:`ccnb.core.errors` (errors, exit codes);
+:mod:`ccnb.pipeline.runrecord`, :mod:`ccnb.core.months` and :mod:`ccnb.core.errors` (errors, exit codes);
 their public names stay importable from here.
 """
 from __future__ import annotations
@@ -49,22 +49,19 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ccnb.core import config
-from ccnb.core import months
-from ccnb.i18n.labels import LANGS, t
-from ccnb.pipeline.nbrun import (check_kernel, check_notebook, describe_failure, execute,
-                        select_notebooks)
+from ccnb.core import config, months
 from ccnb.core.errors import NotebookFailed, RenderFailed, ReportError
-from ccnb.pipeline.publish import publish, recover, recover_all, temp_name
+from ccnb.core.months import parse_month
+from ccnb.i18n.fmt import month_name
+from ccnb.i18n.labels import LANGS, t
+from ccnb.params import ParamsError, load_params
+from ccnb.pipeline import runrecord
 from ccnb.pipeline.check import check_data
 from ccnb.pipeline.lock import RunLock, lock_path
-from ccnb.pipeline.record import versions
-from ccnb.pipeline import record
-from ccnb.core.months import parse_month
-from ccnb.params import load_params
+from ccnb.pipeline.nbrun import check_kernel, check_notebook, describe_failure, execute, select_notebooks
+from ccnb.pipeline.publish import publish, recover, recover_all, temp_name
+from ccnb.pipeline.runrecord import versions
 from ccnb.render import pages
-from ccnb.i18n.fmt import month_name
-from ccnb.params import ParamsError
 
 #: Environment variable naming the notebooks folder when neither an argument nor ``--notebooks`` does.
 NOTEBOOKS_ENV = "CCNB_NOTEBOOKS"
@@ -201,7 +198,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
     prm, lang, name, out_dir = req.prm, req.lang, req.name, req.out_dir
 
     cache_key = check_data(req.data_dir, req.month, prm.center.timezone)
-    fingerprint = record.data_fingerprint(req.data_dir)
+    fingerprint = runrecord.data_fingerprint(req.data_dir)
 
     final = out_dir / name
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -232,8 +229,8 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
         record: dict[str, Any] = {
             "month": req.month, "lang": lang, "pack": name, "month_spec": req.spec,
             "today": req.today.isoformat() if req.today else None,
-            "outcome": "running", "exit_code": None, "started": record.iso(started),
-            "command": record.command(), "out": str(out_dir),
+            "outcome": "running", "exit_code": None, "started": runrecord.iso(started),
+            "command": runrecord.command(), "out": str(out_dir),
             "parameters": {"month": req.month, "lang": lang, "data_dir": str(req.data_dir),
                            "params_path": str(req.params_path), "notebooks_dir": str(req.nb_dir),
                            "notebooks": [nb.name for nb in req.notebooks], "timeout": timeout},
@@ -285,9 +282,9 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
                               data_label=_shown_path(req.data_dir), params_label=_shown_path(req.params_path))
         except Exception as e:  # noqa: BLE001
             raise _render_failure(e, None, tmp, out_dir, name, record, what="index.html") from None
-        record.update(outcome="ok", exit_code=0, finished=record.iso(finished),
+        record.update(outcome="ok", exit_code=0, finished=runrecord.iso(finished),
                       seconds=round(finished - started, 2))
-        record.write(tmp / "run.json", record)
+        runrecord.write(tmp / "run.json", record)
         shutil.rmtree(tmp / ".logs", ignore_errors=True)
         publish(tmp, final)
     finally:
@@ -320,8 +317,8 @@ def _keep_failed(out_dir: Path, name: str, record: dict, files: list[Path], erro
         if f.is_file():
             shutil.copy2(f, d / f.name)
     record.update(outcome="failed", exit_code=code, error=error, failed_notebook=notebook, kept=str(d),
-                  finished=record.iso())
-    record.write(d / "run.json", record)
+                  finished=runrecord.iso())
+    runrecord.write(d / "run.json", record)
     return d
 
 

@@ -13,9 +13,21 @@ import numbers
 import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ccnb.i18n.fmt import (COMMON_HEADERS, auto_decimals, is_missing, looks_numeric, HEADER_UNIT_FORMATS,
-                      LIGHT_SYMBOLS, esc, format_value, label, light_of, unit_text)
+from ccnb.i18n.fmt import (
+    COMMON_HEADERS,
+    HEADER_UNIT_FORMATS,
+    LIGHT_SYMBOLS,
+    auto_decimals,
+    esc,
+    format_value,
+    is_missing,
+    label,
+    light_of,
+    looks_numeric,
+    unit_text,
+)
 from ccnb.i18n.labels import t
+
 
 def rich(template: str) -> str:
     """Escape a trusted label and turn ``**x**`` into bold."""

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ccnb.kpi.facts import FACTS, FactParams
 from ccnb.catalog.kpis import REGISTRY
 from ccnb.kpi.compute import compute
+from ccnb.kpi.facts import FACTS, FactParams
 
 QA_KPIS = ("qa_score", "qa_pass_rate", "qa_critical_rate")
 GROUPS = ("shift", "direction", "queue", "service_type", "team", "supervisor")

@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from ccnb.kpi.compute import compute
 from ccnb.params import load_params
 

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ccnb.i18n.labels import t
-from ccnb.kpi.compute import compute
-from ccnb.kpi.views import nowrap
 from ccnb.catalog.kpis import REGISTRY
-from ccnb.kpi.scoring import assess, light
-from ccnb.qa.results import QA_KPIS, item_label
 from ccnb.i18n.fmt import format_value
-from ccnb.i18n.labels import catalog
-from ccnb.i18n.labels import queue_name
+from ccnb.i18n.labels import catalog, queue_name, t
+from ccnb.kpi.compute import compute
+from ccnb.kpi.scoring import assess, light
+from ccnb.kpi.views import nowrap
+from ccnb.qa.results import QA_KPIS, item_label
 
 
 def _fmt(v, f, lang):

@@ -23,11 +23,11 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ccnb import __version__
 from ccnb.core import config
-from ccnb.render.manager_view import (_manager_view_cls, keep_output)
+from ccnb.core.months import parse_month
+from ccnb.i18n.fmt import month_name
 from ccnb.i18n.labels import t
 from ccnb.present.blocks import light_html
-from ccnb.i18n.fmt import month_name
-from ccnb.core.months import parse_month
+from ccnb.render.manager_view import _manager_view_cls, keep_output
 
 TEMPLATE_NAME = "ccnb_report"
 #: Cell tags whose cells never reach managers' HTML/PDF.

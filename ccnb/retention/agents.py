@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ccnb.kpi.facts import FactParams, roster
 from ccnb.catalog.kpis import REGISTRY
-from ccnb.retention import survival
-from ccnb.retention.customers import observed_from
+from ccnb.kpi.facts import FactParams, roster
 from ccnb.kpi.scoring import light
 from ccnb.params import load_params
+from ccnb.retention import survival
+from ccnb.retention.customers import observed_from
 
 LEVELS = ("center", "team", "supervisor", "shift", "tenure_band")
 DAYS_PER_MONTH = 365.25 / 12

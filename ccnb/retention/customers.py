@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ccnb import kpi
-from ccnb.retention import survival
-from ccnb.retention.cohorts import cohort_retention
 from ccnb.kpi.facts import FactParams
 from ccnb.kpi.scoring import light
+from ccnb.retention import survival
+from ccnb.retention.cohorts import cohort_retention
 
 #: Experience flags (0/1 per customer and month start), in the order reports show them.
 FLAGS = ("open_complaint", "resolved_complaint", "fcr_miss", "long_wait", "abandoned", "low_csat", "contacted")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from ccnb.i18n.fmt import format_value
 from ccnb.i18n.labels import t
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ccnb.i18n.fmt import format_value
 from ccnb.i18n.labels import catalog, t
 from ccnb.retention.customers import DAYS_PER_MONTH, FLAGS, GROUPS
-from ccnb.i18n.fmt import format_value
-
 
 Sentence = tuple  # (label key, fields): shown with ``say(ctx, sentence)``
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ccnb.i18n.labels import t
-from ccnb.rollup.overview import _fmt
-from ccnb.rollup.overview import target_text
+from ccnb.rollup.overview import _fmt, target_text
 
 #: Figures the report looks for, by the key each notebook records (see the notebooks'
 #: ``ctx.summary`` calls); a missing one just leaves its line out.

@@ -9,12 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ccnb import kpi
-from ccnb.i18n.labels import t
 from ccnb.catalog.kpis import REGISTRY
-from ccnb.kpi.scoring import assess
 from ccnb.i18n.fmt import format_value
+from ccnb.i18n.labels import queue_name, t
 from ccnb.kpi.facts import offered_sql
-from ccnb.i18n.labels import queue_name
+from ccnb.kpi.scoring import assess
 
 
 def headline(tables, month, params, lang: str = "en", keys: list[str] | None = None) -> pd.DataFrame:

@@ -39,9 +39,9 @@ from typing import Callable
 import pandas as pd
 
 from ccnb.core import config
-from ccnb.sample.spec import GENERATOR_VERSION
 from ccnb.sample import writer
 from ccnb.sample.generator import Generator
+from ccnb.sample.spec import GENERATOR_VERSION
 
 __all__ = ["write_sample", "parse_months", "GENERATOR_VERSION", "DEFAULT_MONTHS", "PARTITIONED", "WHOLE"]
 

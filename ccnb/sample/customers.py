@@ -31,8 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from ccnb.sample.spec import (CUSTOMERS_AT_START, DAY_S, NEVER, QUEUES, QI, SEGMENTS, SIGNUPS_PER_MONTH, lognormal,
-                              rng)
+from ccnb.sample.spec import CUSTOMERS_AT_START, DAY_S, NEVER, QI, QUEUES, SEGMENTS, SIGNUPS_PER_MONTH, lognormal, rng
 
 #: Contact affinity by segment (rows) and queue (columns, QUEUES order).
 AFFINITY = np.array([

@@ -20,9 +20,23 @@ from ccnb.sample.customers import Customers, open_complaints
 from ccnb.sample.outcomes import CATEGORIES, Pending, month_outcomes
 from ccnb.sample.queue_sim import dial, outbound_calls, simulate
 from ccnb.sample.roster import Roster
-from ccnb.sample.spec import (BLEND, BREAK_FLEX_S, DAY_S, EVALUATORS, NEVER, QI, QUEUES, REASONS, RI, ROUTES, SKILLS,
-                              month_key, rng, route)
-from ccnb.sample.spec import SEGMENTS
+from ccnb.sample.spec import (
+    BLEND,
+    BREAK_FLEX_S,
+    DAY_S,
+    EVALUATORS,
+    NEVER,
+    QI,
+    QUEUES,
+    REASONS,
+    RI,
+    ROUTES,
+    SEGMENTS,
+    SKILLS,
+    month_key,
+    rng,
+    route,
+)
 
 #: Outbound calls (the outbound team's and blended) as a share of all contacts (measured on the
 #: natural center), used to scale.

@@ -31,9 +31,23 @@ import numpy as np
 
 from ccnb.sample.arrivals import PROFILES, expected_daily
 from ccnb.sample.business_calendar import Calendar
-from ccnb.sample.spec import (AVAILABLE, OUTBOUND, PLAN_ABSENCE, PLAN_ANSWER_S, PLAN_CHAT_MAX_OCC, PLAN_COVERAGE,
-                              PLAN_MAX_OCC, PLAN_OTHER, PLAN_SL, PLAN_SL_FLOOR, QI, QUEUES, SERVICE_HOURS, SHIFTS,
-                              mean_handle_s)
+from ccnb.sample.spec import (
+    AVAILABLE,
+    OUTBOUND,
+    PLAN_ABSENCE,
+    PLAN_ANSWER_S,
+    PLAN_CHAT_MAX_OCC,
+    PLAN_COVERAGE,
+    PLAN_MAX_OCC,
+    PLAN_OTHER,
+    PLAN_SL,
+    PLAN_SL_FLOOR,
+    QI,
+    QUEUES,
+    SERVICE_HOURS,
+    SHIFTS,
+    mean_handle_s,
+)
 
 #: Expected handle time the planner uses: lognormal means, the average agent (new hires included).
 PLAN_AHT = np.array([mean_handle_s(q) * 1.01 for q in QUEUES])

@@ -26,10 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ccnb.sample.spec import NEVER, QUEUES, SHIFT_KINDS, SITE_CODE, rng
-from ccnb.sample.spec import AVAILABLE
-from ccnb.sample.spec import SHIFTS
-from ccnb.sample.spec import QI
+from ccnb.sample.spec import AVAILABLE, NEVER, QI, QUEUES, SHIFT_KINDS, SHIFTS, SITE_CODE, rng
 
 TEAM_MAX = 14
 #: The planner rosters this share of the headcount target (budgets are tight; quiet days are

@@ -34,8 +34,18 @@ import numpy as np
 
 from ccnb.sample.business_calendar import Calendar
 from ccnb.sample.roster import Roster
-from ccnb.sample.spec import (AVAILABLE, CLASSROOM_DAYS, DAY_S, PLAN_ABSENCE, PLAN_COVERAGE, PLAN_OTHER, QUEUES, SHIFTS,
-                              STAFF_HOURS, rng)
+from ccnb.sample.spec import (
+    AVAILABLE,
+    CLASSROOM_DAYS,
+    DAY_S,
+    PLAN_ABSENCE,
+    PLAN_COVERAGE,
+    PLAN_OTHER,
+    QUEUES,
+    SHIFTS,
+    STAFF_HOURS,
+    rng,
+)
 
 _LEN = {k: v["span"] // 1800 for k, v in SHIFTS.items()}
 #: Hours on the phones of a shift of each kind (span minus planned breaks).

@@ -10,8 +10,8 @@ import pytest
 import ccnb.churn
 import ccnb.data
 from ccnb.core import config
-from ccnb.pipeline import report
 from ccnb.params import load_params
+from ccnb.pipeline import report
 
 pytestmark = pytest.mark.slow
 

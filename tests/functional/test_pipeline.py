@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ccnb.core import errors
+from ccnb.core.errors import NotebookFailed, ReportError
 from ccnb.pipeline import report
 
 pytestmark = pytest.mark.slow
@@ -144,7 +144,7 @@ def test_failing_notebook_keeps_previous_pack_intact(tmp_path, fixture_packs, fi
     shutil.copytree(fixture_packs("en"), out / "2026-10")
     before = tree_digest(out / "2026-10")
 
-    with pytest.raises(errors.NotebookFailed) as err:
+    with pytest.raises(NotebookFailed) as err:
         report.run("2026-10", data=fixture_data, out=out, notebooks_dir=fixture_notebooks / "failing", progress=None)
     e = err.value
     msg = str(e)
@@ -183,7 +183,7 @@ def test_everything_is_validated_before_anything_runs(tmp_path, fixture_notebook
 
     out = tmp_path / "reports"
     nbs = fixture_notebooks / "failing"          # would fail if it ever ran
-    with pytest.raises(errors.ReportError, match="YYYY-MM"):
+    with pytest.raises(ReportError, match="YYYY-MM"):
         report.run("../../x", data=fixture_data, out=out, notebooks_dir=nbs, progress=None)
     with pytest.raises(DataError, match="no contacts in 2026-12"):
         report.run("2026-12", data=fixture_data, out=out, notebooks_dir=nbs, progress=None)
@@ -191,7 +191,7 @@ def test_everything_is_validated_before_anything_runs(tmp_path, fixture_notebook
     bad.write_text("report:\n  lang: fr\n", encoding="utf-8")
     with pytest.raises(ParamsError, match="report.lang"):
         report.run("2026-10", data=fixture_data, params=bad, out=out, notebooks_dir=nbs, progress=None)
-    with pytest.raises(errors.ReportError, match="not installed"):
+    with pytest.raises(ReportError, match="not installed"):
         old = report.config.KERNEL_NAME
         report.config.KERNEL_NAME = "no-such-kernel-ccnb"
         try:
@@ -208,7 +208,7 @@ def test_a_dying_kernel_is_reported_with_its_cell(tmp_path, fixture_notebooks, f
     nb.cells = nb.cells[:1] + [nbformat.v4.new_code_cell("import os\nos._exit(1)")]
     nbformat.write(nb, nbs / "00_dies.ipynb")
     out = tmp_path / "reports"
-    with pytest.raises(errors.NotebookFailed) as err:
+    with pytest.raises(NotebookFailed) as err:
         report.run("2026-10", data=fixture_data, out=out, notebooks_dir=nbs, progress=None)
     msg = str(err.value)
     assert "notebook 00_dies.ipynb failed in cell 2 (`import os`): DeadKernelError: the kernel died" in msg

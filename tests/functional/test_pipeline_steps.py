@@ -8,12 +8,9 @@ import sys
 import nbformat
 import pytest
 
-from ccnb.core import errors
 from ccnb.core import months
-from ccnb.pipeline import nbrun
-from ccnb.pipeline import publish
-from ccnb.pipeline import record
-from ccnb.pipeline import report
+from ccnb.core.errors import ReportError
+from ccnb.pipeline import nbrun, publish, report, runrecord
 
 
 @pytest.mark.parametrize("month", ["2026-10", "1999-01"])
@@ -23,7 +20,7 @@ def test_check_month_accepts(month):
 
 @pytest.mark.parametrize("month", ["../../x", "2026-10/../..", "2026-00", "26-10", "", None, "2026-10 "])
 def test_check_month_rejects(month):
-    with pytest.raises(errors.ReportError, match="YYYY-MM"):
+    with pytest.raises(ReportError, match="YYYY-MM"):
         months.parse_month(month)
 
 
@@ -48,13 +45,13 @@ def test_select_notebooks(tmp_path):
     assert [p.name for p in nbrun.select_notebooks(tmp_path)] == ["00_a.ipynb", "20_b.ipynb"]
     assert [p.name for p in nbrun.select_notebooks(tmp_path, ["20_b", "00_a.ipynb"])] == ["20_b.ipynb", "00_a.ipynb"]
     for bad in (["../x"], ["sub/x.ipynb"], ["missing"]):
-        with pytest.raises(errors.ReportError, match="report.notebooks"):
+        with pytest.raises(ReportError, match="report.notebooks"):
             nbrun.select_notebooks(tmp_path, bad)
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(errors.ReportError, match="no notebooks"):
+    with pytest.raises(ReportError, match="no notebooks"):
         nbrun.select_notebooks(empty)
-    with pytest.raises(errors.ReportError, match="not found"):
+    with pytest.raises(ReportError, match="not found"):
         nbrun.select_notebooks(tmp_path / "nowhere")
 
 
@@ -64,7 +61,7 @@ def test_notebook_checks(tmp_path):
     (tmp_path / "c.ipynb").write_text("{", encoding="utf-8")
     assert nbrun.check_notebook(tmp_path / "a.ipynb") == []
     assert "no cell tagged 'parameters'" in nbrun.check_notebook(tmp_path / "b.ipynb")[0]
-    with pytest.raises(errors.ReportError, match="c.ipynb: not a readable notebook"):
+    with pytest.raises(ReportError, match="c.ipynb: not a readable notebook"):
         nbrun.check_notebook(tmp_path / "c.ipynb")
 
 
@@ -112,7 +109,7 @@ def test_clean_stale_removes_only_dead_runs_and_keeps_the_last_good_pack(tmp_pat
 
 
 def test_versions_record():
-    v = record.versions()
+    v = runrecord.versions()
     assert v["ccnb"] and v["python"].count(".") == 2 and "papermill" in v and "weasyprint" in v
 
 
@@ -120,7 +117,7 @@ def test_notebook_names_from_a_folder_are_plain_file_names(tmp_path):
     """Notebook stems become file names in the pack (``<stem>.html``, ``pdf/<stem>.pdf``): nothing else gets through."""
     _nb(tmp_path / "00_ok.ipynb")
     _nb(tmp_path / "10_bad\nname.ipynb")
-    with pytest.raises(errors.ReportError, match=r"'10_bad\\nname' is not a notebook file name"):
+    with pytest.raises(ReportError, match=r"'10_bad\\nname' is not a notebook file name"):
         nbrun.select_notebooks(tmp_path)
     (tmp_path / "10_bad\nname.ipynb").unlink()
     _nb(tmp_path / "报告 月度.ipynb")                       # letters of any script and spaces are fine

@@ -20,12 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from ccnb.core import errors
-from ccnb.pipeline import cli
 from ccnb.core import config
-from ccnb.pipeline import report
-from ccnb.pipeline import record
-from ccnb.core.errors import EXIT_CODES
+from ccnb.core.errors import EXIT_CODES, ReportError
+from ccnb.pipeline import cli, report, runrecord
 
 pytestmark = pytest.mark.slow
 DOC = config.DOCS_DIR / "scheduling.md"
@@ -75,7 +72,7 @@ def test_the_cron_line_runs_as_written(tmp_path, fixture_data, test_cache):
                        timeout=600)
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")        # --quiet: cron has nothing to mail
     pack = tmp_path / "reports" / "2026-10"
-    record = record.read(pack / "run.json")
+    record = runrecord.read(pack / "run.json")
     assert (record["month"], record["month_spec"], record["today"], record["outcome"]) == \
         ("2026-10", "last", "2026-11-01", "ok")
     assert record["params"]["sources"][-1] == str(params)
@@ -168,7 +165,7 @@ def test_last_resolves_in_the_centers_zone_before_anything_runs(tmp_path, fixtur
     assert (req.month, req.today) == ("2026-09", dt.date(2026, 10, 31))
     reqs = report.prepare("2026-08..2026-10", lang="zh", notebooks_dir=OK_NOTEBOOKS, multi=True)
     assert [r.name for r in reqs] == ["2026-08-zh", "2026-09-zh", "2026-10-zh"]
-    with pytest.raises(errors.ReportError, match="is a range of months; use run_months"):
+    with pytest.raises(ReportError, match="is a range of months; use run_months"):
         report.prepare("2026-08..2026-10", notebooks_dir=OK_NOTEBOOKS)
     assert not (tmp_path / "out").exists()
 
@@ -185,7 +182,7 @@ def test_a_backfill_builds_each_month_and_reports_the_one_without_data(tmp_path,
     assert stdout.splitlines()[-1] == "backfill 2026-09..2026-11: 2 pack(s) built, 1 failed (2026-11)"
     assert sorted(p.name for p in out.iterdir()) == ["2026-09", "2026-10"]
     for month in ("2026-09", "2026-10"):
-        record = record.read(out / month / "run.json")
+        record = runrecord.read(out / month / "run.json")
         assert (record["month"], record["month_spec"], record["outcome"], record["exit_code"]) == \
             (month, "2026-09..2026-11", "ok", 0)
     sep = (out / "2026-09" / "files" / "queues.csv").read_text(encoding="utf-8")
@@ -227,7 +224,7 @@ def test_a_second_run_of_the_same_pack_exits_7_naming_the_holder(tmp_path, fixtu
 # --------------------------------------------------------------------------- the run record
 def test_the_run_record_says_what_ran_on_what(fixture_packs, fixture_data, fixture_notebooks):
     pack = fixture_packs("en")
-    rec = record.read(pack / "run.json")
+    rec = runrecord.read(pack / "run.json")
     assert (rec["month"], rec["lang"], rec["pack"], rec["outcome"], rec["exit_code"]) == \
         ("2026-10", "en", "2026-10", "ok", 0)
     assert rec["parameters"] == {"month": "2026-10", "lang": "en", "data_dir": str(fixture_data.resolve()),

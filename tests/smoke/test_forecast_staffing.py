@@ -8,10 +8,10 @@ import pytest
 
 import ccnb.data
 from ccnb.core import config
-from ccnb.pipeline import report
 from ccnb.forecast import desk_views, monthly, views
-from ccnb.staffing import actual, plan
 from ccnb.params import load_params
+from ccnb.pipeline import report
+from ccnb.staffing import actual, plan
 
 pytestmark = pytest.mark.slow
 

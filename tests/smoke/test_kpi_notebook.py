@@ -12,9 +12,9 @@ import ccnb.data
 import ccnb.kpi
 from ccnb import qa
 from ccnb.core import config
-from ccnb.pipeline import report
 from ccnb.kpi import views as scorecard
 from ccnb.params import load_params
+from ccnb.pipeline import report
 
 pytestmark = pytest.mark.slow
 NB = "20_kpi_scorecard"

@@ -18,8 +18,8 @@ import ccnb.data
 import ccnb.kpi
 from ccnb import retention
 from ccnb.core import config
-from ccnb.pipeline import report
 from ccnb.params import load_params
+from ccnb.pipeline import report
 from ccnb.retention import customers
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from scipy.stats import skew, spearmanr
 
-from ccnb.core import config
 from ccnb.catalog.contract import TABLES
+from ccnb.core import config
 from ccnb.sample import PARTITIONED, write_sample
 
 SEED = 4242

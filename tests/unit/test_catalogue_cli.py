@@ -22,8 +22,8 @@ import shutil
 import pytest
 import yaml
 
-from ccnb.pipeline import cli
 from ccnb.core import months
+from ccnb.pipeline import cli
 
 TESTS = pathlib.Path(__file__).resolve().parents[1]
 DATA = TESTS / "data"

@@ -23,8 +23,7 @@ import pytest
 
 from ccnb.catalog.contract import TABLES
 from ccnb.data.errors import DataError
-from ccnb.data.sources import (PROFILES_DIR, check_mapped, install_macros, load_profile, map_source,
-                               resolve_sources)
+from ccnb.data.sources import PROFILES_DIR, check_mapped, install_macros, load_profile, map_source, resolve_sources
 from ccnb.data.validate import TableBuilder
 from ccnb.params.sources import DataSources, Source
 
@@ -215,7 +214,7 @@ def test_unmapped_source_columns_are_ignored_and_same_names_found(con, tmp_path)
     assert m.columns["contact_id"].status == "found" and m.columns["queue"].status == "mapped"
     assert "channel" in m.lacking and "junk" not in m.columns
     # a mapping that differs only in case still finds its column
-    m2 = map_source(con, tmp_path, "interactions", Source(file="calls.csv", columns={"queue": "queue name"}),
+    map_source(con, tmp_path, "interactions", Source(file="calls.csv", columns={"queue": "queue name"}),
                     timezone=TZ, workdir=tmp_path / "w", view="v2")
     assert con.sql("SELECT queue FROM v2").fetchall() == [("billing",)]
 

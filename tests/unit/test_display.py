@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ccnb.present import display as d
-from ccnb.present import blocks
+from ccnb.core import config, months
 from ccnb.i18n import fmt as formats
-from ccnb.core import months
-from ccnb.core import config
 from ccnb.params import load_params
+from ccnb.present import blocks
+from ccnb.present import display as d
 
 PAYLOAD = "<script>alert('x')</script>"
 

@@ -1,7 +1,7 @@
 """Generated documents and label catalogs stay in step with the code."""
+from ccnb.catalog import contract
 from ccnb.core import config
 from ccnb.i18n import labels
-from ccnb.catalog import contract
 from ccnb.kpi import REGISTRY
 
 

@@ -9,12 +9,12 @@ import pytest
 import ccnb.data
 import ccnb.kpi
 from ccnb import engine
-from ccnb.pipeline.cli import build_parser, main
+from ccnb.catalog.kpis import LEVELS, REGISTRY
 from ccnb.engine.transpile import TranspileError, to_spark
 from ccnb.kpi.compute import aggregate_sql
 from ccnb.kpi.facts import FACTS, FactParams
-from ccnb.catalog.kpis import LEVELS, REGISTRY
 from ccnb.params import ParamsError, load_params
+from ccnb.pipeline.cli import build_parser, main
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ import pandas as pd
 import pytest
 
 from ccnb.present import blocks
-from ccnb.render import htmlsafe
-from ccnb.render import pages
+from ccnb.render import htmlsafe, pages
 
 PAYLOAD = "<script>window.__pwned=1</script>"
 

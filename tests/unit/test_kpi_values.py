@@ -146,8 +146,8 @@ def test_parameters_change_definitions(tables):
 
 def test_overview_days_add_up_to_the_month(tables):
     """The overview's daily series uses the registry's 'offered': its days sum to the month's KPIs."""
-    from ccnb.rollup import overview
     from ccnb.params import load_params
+    from ccnb.rollup import overview
 
     d = overview.daily(tables, "2026-10", load_params())
     assert d["offered"].sum() == 10 and d["answered"].sum() == 8 and d["abandoned"].sum() == 2

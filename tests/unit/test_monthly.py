@@ -2,7 +2,6 @@
 import json
 
 import pandas as pd
-import pytest
 
 from ccnb.rollup import month_end
 

@@ -6,10 +6,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
-
 from lifelines import CoxPHFitter, KaplanMeierFitter  # test-only dependency (pyproject: test extra)
 from lifelines.statistics import multivariate_logrank_test
+from scipy import stats
 
 from ccnb.retention import cox, kaplan_meier, logrank, spells, survival_at, survival_summary
 

@@ -11,9 +11,9 @@ Sources of the published figures:
   with 11 agents the probability of waiting is 0.6821; 14 agents meet 80/20; with 30 % shrinkage
   20 agents are scheduled; occupancy 71 %.
 """
-from fractions import Fraction
 import heapq
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd

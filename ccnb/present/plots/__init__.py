@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import io
 from typing import Iterable
-from ccnb.i18n.labels import catalog
-from ccnb.i18n.labels import t
+
+from ccnb.i18n.labels import catalog, t
 
 #: Colours shared with the HTML (ccnb/render/templates/ccnb_report/static/report.css).
 LIGHT_COLORS = {"green": "#1a7f37", "amber": "#b7791f", "red": "#c53030", "grey": "#8a8f98"}

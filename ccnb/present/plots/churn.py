@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ccnb.churn.wording import band_label
 from ccnb.i18n.labels import t
 from ccnb.present.plots import LIGHT_COLORS, PALETTE, TARGET_COLOR, finish, new_figure, percent_axis, unit_axis
-from ccnb.churn.wording import band_label
 
 BAND_COLORS = {"high": LIGHT_COLORS["red"], "medium": LIGHT_COLORS["amber"], "low": LIGHT_COLORS["grey"]}
 METHOD_COLORS = {"model": PALETTE[0], "rules": PALETTE[1], "random": "#999999"}

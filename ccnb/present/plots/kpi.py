@@ -4,10 +4,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ccnb.i18n.labels import t
 from ccnb.catalog.kpis import REGISTRY
-from ccnb.present.plots import (LIGHT_COLORS, PALETTE, finish, label_axes, light_colors, new_figure, percent_axis,
-                        target_line)
+from ccnb.i18n.labels import t
+from ccnb.present.plots import (
+    LIGHT_COLORS,
+    PALETTE,
+    finish,
+    label_axes,
+    light_colors,
+    new_figure,
+    percent_axis,
+    target_line,
+)
 
 
 def _short(key: str, lang: str) -> str:

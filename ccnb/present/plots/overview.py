@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ccnb.i18n.labels import t
 from ccnb.catalog.kpis import REGISTRY
+from ccnb.i18n.labels import t
 from ccnb.present.plots import PALETTE, finish, label_axes, new_figure, percent_axis, target_line
 
 TREND_KPIS = ("answer_rate", "service_level", "aht_s", "fcr", "csat", "qa_score")

@@ -5,10 +5,18 @@ import pandas as pd
 
 from ccnb.i18n.labels import t
 from ccnb.kpi.scoring import light
-from ccnb.present.plots import (LIGHT_COLORS, PALETTE, finish, label_axes, light_colors, new_figure, percent_axis,
-                        target_line)
-from ccnb.qa.views import group_label
+from ccnb.present.plots import (
+    LIGHT_COLORS,
+    PALETTE,
+    finish,
+    label_axes,
+    light_colors,
+    new_figure,
+    percent_axis,
+    target_line,
+)
 from ccnb.qa.results import item_label
+from ccnb.qa.views import group_label
 
 
 def pareto(items: pd.DataFrame, params, lang: str = "en"):

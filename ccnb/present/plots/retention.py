@@ -6,13 +6,18 @@ import numpy as np
 import pandas as pd
 
 from ccnb.i18n.labels import t
-from ccnb.present.plots import (LIGHT_COLORS, PALETTE, axis_title, finish, label_axes, new_figure, percent_axis,
-                        target_line)
-from ccnb.retention.views import unit_label
-from ccnb.retention.customers import DAYS_PER_MONTH
-from ccnb.retention.views import segment_label
-from ccnb.retention.customers import GROUPS
-from ccnb.retention.views import group_label
+from ccnb.present.plots import (
+    LIGHT_COLORS,
+    PALETTE,
+    axis_title,
+    finish,
+    label_axes,
+    new_figure,
+    percent_axis,
+    target_line,
+)
+from ccnb.retention.customers import DAYS_PER_MONTH, GROUPS
+from ccnb.retention.views import group_label, segment_label, unit_label
 
 
 def cohort_heatmap(matrix: pd.DataFrame, lang: str = "en", by: str = "signup"):
