@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ccnb.sample.schedule import Shifts
+from ccnb.sample.agent_schedule import Shifts
 
 
 def chat_busy_union(shift: np.ndarray, start: np.ndarray, end: np.ndarray, n_shifts: int) -> np.ndarray:

@@ -14,12 +14,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ccnb.sample import agent_days, arrivals, planning, quality, schedule, writer
+from ccnb.sample import agent_days, agent_schedule, arrivals, planning, quality, writer
+from ccnb.sample.agent_roster import Roster
 from ccnb.sample.business_calendar import build_calendar, ordinal
 from ccnb.sample.customers import Customers, open_complaints
 from ccnb.sample.outcomes import CATEGORIES, Pending, month_outcomes
 from ccnb.sample.queue_sim import dial, outbound_calls, simulate
-from ccnb.sample.roster import Roster
 from ccnb.sample.spec import (
     BLEND,
     BREAK_FLEX_S,
@@ -98,7 +98,7 @@ class Generator:
                          np.full(len(cancel), RI["cancellation"]), np.zeros(len(cancel), np.int64))
 
         req = planning.requirements(cal, days, self.scale)
-        sh = schedule.build_month(seed, mk, p.month, days, roster, cal, req)
+        sh = agent_schedule.build_month(seed, mk, p.month, days, roster, cal, req)
         ns = len(sh)
         st = {"break_s": np.zeros(ns, np.int64), "break_n": np.zeros(ns, np.int64),
               "other_s": np.zeros(ns, np.int64), "last": np.array(sh.login, np.int64)}

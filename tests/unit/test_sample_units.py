@@ -10,11 +10,11 @@ import pytest
 
 from ccnb.sample import parse_months
 from ccnb.sample.agent_days import chat_busy_union
+from ccnb.sample.agent_roster import _WORKS, at_work_target, days_off
 from ccnb.sample.arrivals import PROFILES, profile
 from ccnb.sample.business_calendar import build_calendar, ordinal
 from ccnb.sample.planning import daily_staffing, erlang_a_sl
 from ccnb.sample.queue_sim import simulate
-from ccnb.sample.roster import _WORKS, at_work_target, days_off
 from ccnb.sample.spec import QI, QUEUES, ROUTES, rng, route
 
 

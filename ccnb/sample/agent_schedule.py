@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ccnb.sample.agent_roster import Roster
 from ccnb.sample.business_calendar import Calendar
-from ccnb.sample.roster import Roster
 from ccnb.sample.spec import (
     AVAILABLE,
     CLASSROOM_DAYS,
