@@ -182,22 +182,22 @@ def prepare_csv(sf: SourceFile, workdir: Path) -> SourceFile:
     return sf
 
 
-def _q(s: str) -> str:
+def sql_string(s: str) -> str:
     return "'" + str(s).replace("'", "''") + "'"
 
 
-def _ident(s: str) -> str:
+def ident(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
 def csv_relation_sql(sf: SourceFile, rejects: str) -> str:
     """SELECT over a CSV file: every column as text, with _file and _row (line number)."""
-    cols = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in sf.columns) + "}"
+    cols = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in sf.columns) + "}"
     return (
-        f"SELECT *, {_q(sf.rel)} AS _file, (row_number() OVER ()) + 1 AS _row FROM read_csv({_q(sf.read_path)}, "
-        f"header = true, auto_detect = false, columns = {cols}, delim = {_q(sf.delimiter)}, quote = '\"', "
-        f"escape = '\"', strict_mode = true, store_rejects = true, rejects_table = {_q(rejects)}, "
-        f"rejects_scan = {_q(rejects + '_scans')}, ignore_errors = true)"
+        f"SELECT *, {sql_string(sf.rel)} AS _file, (row_number() OVER ()) + 1 AS _row FROM read_csv({sql_string(sf.read_path)}, "
+        f"header = true, auto_detect = false, columns = {cols}, delim = {sql_string(sf.delimiter)}, quote = '\"', "
+        f"escape = '\"', strict_mode = true, store_rejects = true, rejects_table = {sql_string(rejects)}, "
+        f"rejects_scan = {sql_string(rejects + '_scans')}, ignore_errors = true)"
     )
 
 
@@ -216,13 +216,13 @@ def check_csv_rejects(con: duckdb.DuckDBPyConnection, sf: SourceFile, rejects: s
 
 
 def parquet_relation_sql(sf: SourceFile) -> str:
-    return f"SELECT * EXCLUDE (file_row_number), {_q(sf.rel)} AS _file, file_row_number + 1 AS _row " \
-           f"FROM read_parquet({_q(sf.path)}, file_row_number = true)"
+    return f"SELECT * EXCLUDE (file_row_number), {sql_string(sf.rel)} AS _file, file_row_number + 1 AS _row " \
+           f"FROM read_parquet({sql_string(sf.path)}, file_row_number = true)"
 
 
 def parquet_columns(con: duckdb.DuckDBPyConnection, sf: SourceFile) -> tuple[str, ...]:
     try:
-        rel = con.sql(f"SELECT * FROM read_parquet({_q(sf.path)}) LIMIT 0")
+        rel = con.sql(f"SELECT * FROM read_parquet({sql_string(sf.path)}) LIMIT 0")
     except duckdb.Error as e:
         raise DataError([Problem(sf.table, sf.rel, None, [], "a readable Parquet file",
                                  f"cannot be read as Parquet ({str(e).splitlines()[0]})")]) from None

@@ -19,13 +19,13 @@ from ccnb.catalog.contract import LOAD_ORDER, TABLES, Column, Table
 from ccnb.data.errors import DataError, Problem
 from ccnb.data.read import (
     SourceFile,
-    _ident,
-    _q,
     check_csv_rejects,
     csv_relation_sql,
+    ident,
     parquet_columns,
     parquet_relation_sql,
     prepare_csv,
+    sql_string,
 )
 
 EXAMPLES = 5
@@ -43,7 +43,7 @@ def _line_word(kind: str) -> str:
 # ----------------------------------------------------------------------------- conversion
 def convert_expr(col: Column, src_type: str, tz: str) -> tuple[str, str]:
     """(typed SQL expression, SQL condition true when a present value did not convert)."""
-    c = _ident(col.name)
+    c = ident(col.name)
     src_type = src_type.upper()
     is_text = src_type.startswith("VARCHAR")
     v = f"NULLIF(trim({c}), '')" if is_text else c
@@ -57,8 +57,8 @@ def convert_expr(col: Column, src_type: str, tz: str) -> tuple[str, str]:
         expr = f"COALESCE(TRY_CAST({v} AS BIGINT), CASE WHEN {d} = floor({d}) AND abs({d}) < 9e15 THEN CAST({d} AS BIGINT) END)"
     elif col.type == "bool":
         if is_text:
-            t = ", ".join(_q(w) for w in TRUE_WORDS)
-            f = ", ".join(_q(w) for w in FALSE_WORDS)
+            t = ", ".join(sql_string(w) for w in TRUE_WORDS)
+            f = ", ".join(sql_string(w) for w in FALSE_WORDS)
             expr = f"CASE WHEN lower({v}) IN ({t}) THEN true WHEN lower({v}) IN ({f}) THEN false END"
         elif src_type == "BOOLEAN":
             expr = c
@@ -68,15 +68,15 @@ def convert_expr(col: Column, src_type: str, tz: str) -> tuple[str, str]:
         if is_text:
             expr = f"COALESCE(TRY_CAST({v} AS DATE), CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE))"
         elif "TIME ZONE" in src_type:
-            expr = f"CAST(timezone({_q(tz)}, {c}) AS DATE)"
+            expr = f"CAST(timezone({sql_string(tz)}, {c}) AS DATE)"
         else:
             expr = f"TRY_CAST({c} AS DATE)"
     elif col.type == "timestamp":
         if is_text:
-            expr = (f"CASE WHEN regexp_matches({v}, {_q(_OFFSET_RE)}) THEN timezone({_q(tz)}, TRY_CAST({v} AS TIMESTAMPTZ)) "
+            expr = (f"CASE WHEN regexp_matches({v}, {sql_string(_OFFSET_RE)}) THEN timezone({sql_string(tz)}, TRY_CAST({v} AS TIMESTAMPTZ)) "
                     f"ELSE TRY_CAST({v} AS TIMESTAMP) END")
         elif "TIME ZONE" in src_type:
-            expr = f"timezone({_q(tz)}, {c})"
+            expr = f"timezone({sql_string(tz)}, {c})"
         else:
             expr = f"TRY_CAST({c} AS TIMESTAMP)"
     else:  # pragma: no cover - contract types are closed
@@ -181,7 +181,7 @@ class TableBuilder:
         name = f"frame_{self.spec.name}"
         self.con.register(name, df)
         raw = f"raw_{self.spec.name}"
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT *, {_q(self.files[0])} AS _file, "
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT *, {sql_string(self.files[0])} AS _file, "
                          f"(row_number() OVER ()) AS _row FROM {name}")
         self.con.unregister(name)
         return raw
@@ -203,10 +203,10 @@ class TableBuilder:
         exprs, fails = [], []
         for col in cols:
             if col.name not in types:
-                exprs.append(f"CAST(NULL AS {col.duckdb_type}) AS {_ident(col.name)}")
+                exprs.append(f"CAST(NULL AS {col.duckdb_type}) AS {ident(col.name)}")
                 continue
             expr, bad = convert_expr(col, types[col.name], self.tz)
-            exprs.append(f"CAST({expr} AS {col.duckdb_type}) AS {_ident(col.name)}")
+            exprs.append(f"CAST({expr} AS {col.duckdb_type}) AS {ident(col.name)}")
             if bad != "false":
                 fails.append((col, bad))
         if fails:
@@ -215,7 +215,7 @@ class TableBuilder:
             for (col, bad), n in zip(fails, counts):
                 if n:
                     self.add(col.name, "values of the wrong type", _expected_type(col), bad,
-                             f"'''' || CAST({_ident(col.name)} AS VARCHAR) || ''''", raw)
+                             f"'''' || CAST({ident(col.name)} AS VARCHAR) || ''''", raw)
         self._check_time_zones(raw, types)
         if self.problems:
             return False
@@ -227,9 +227,9 @@ class TableBuilder:
         for col in self.spec.columns:
             if col.type != "timestamp" or col.name not in types or not types[col.name].startswith("VARCHAR"):
                 continue
-            c = _ident(col.name)
+            c = ident(col.name)
             v = f"NULLIF(trim({c}), '')"
-            has = f"regexp_matches({v}, {_q(_OFFSET_RE)})"
+            has = f"regexp_matches({v}, {sql_string(_OFFSET_RE)})"
             with_off, without = self.con.execute(
                 f"SELECT count_if({has}), count_if({v} IS NOT NULL AND NOT {has}) FROM {raw}").fetchall()[0]
             if with_off and without:
@@ -239,7 +239,7 @@ class TableBuilder:
                          minority, f"'''' || {c} || ''''", raw)
             elif without:
                 ts = f"TRY_CAST({v} AS TIMESTAMP)"
-                gap = f"{ts} IS NOT NULL AND timezone({_q(self.tz)}, timezone({_q(self.tz)}, {ts})) <> {ts}"
+                gap = f"{ts} IS NOT NULL AND timezone({sql_string(self.tz)}, timezone({sql_string(self.tz)}, {ts})) <> {ts}"
                 if self.con.execute(f"SELECT count_if({gap}) FROM {raw}").fetchall()[0][0]:
                     self.add(col.name, f"local times that do not exist in {self.tz} (skipped by a daylight-saving change)",
                              "wall-clock times that exist in the center's time zone", gap, f"'''' || {c} || ''''", raw)
@@ -248,11 +248,11 @@ class TableBuilder:
         spec = self.spec
         conds = []
         for col in self.columns:
-            c = _ident(col.name)
+            c = ident(col.name)
             if not col.nullable:
                 conds.append((col, f"{c} IS NULL", "empty values in a required column", f"a value in every row ({_expected_type(col)})"))
             if col.allowed:
-                vals = ", ".join(_q(a) for a in col.allowed)
+                vals = ", ".join(sql_string(a) for a in col.allowed)
                 conds.append((col, f"{c} IS NOT NULL AND {c} NOT IN ({vals})", "values outside the allowed set",
                               "one of " + ", ".join(col.allowed)))
             if col.min is not None or col.max is not None:
@@ -267,19 +267,19 @@ class TableBuilder:
             for (col, where, found, expected), n in zip(conds, counts):
                 if n:
                     self.add(col.name, found, expected, where,
-                             f"coalesce('''' || CAST({_ident(col.name)} AS VARCHAR) || '''', '(empty)')", t)
-        key = ", ".join(_ident(k) for k in spec.key)
+                             f"coalesce('''' || CAST({ident(col.name)} AS VARCHAR) || '''', '(empty)')", t)
+        key = ", ".join(ident(k) for k in spec.key)
         dup = self.con.execute(
             f"SELECT count(*) FROM (SELECT {key} FROM {t} GROUP BY ALL HAVING count(*) > 1)").fetchall()[0][0]
         if dup:
-            shown = " || ', ' || ".join(f"CAST({_ident(k)} AS VARCHAR)" for k in spec.key)
+            shown = " || ', ' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in spec.key)
             where = f"({key}) IN (SELECT ({key}) FROM {t} GROUP BY ALL HAVING count(*) > 1)" if len(spec.key) > 1 else \
                 f"{key} IN (SELECT {key} FROM {t} GROUP BY ALL HAVING count(*) > 1)"
             self.add(", ".join(spec.key), f"duplicate key ({dup} key value{'s' if dup > 1 else ''} repeated)",
                      f"each {', '.join(spec.key)} once", where, f"'''' || {shown} || ''''", t)
         for rule in spec.rules:
             cols_in = [c.name for c in spec.columns if c.name in rule.sql][:3]
-            show = " || ', ' || ".join(f"'{n}=' || coalesce(CAST({_ident(n)} AS VARCHAR), 'NULL')" for n in cols_in)
+            show = " || ', ' || ".join(f"'{n}=' || coalesce(CAST({ident(n)} AS VARCHAR), 'NULL')" for n in cols_in)
             if self.con.execute(f"SELECT count_if(NOT ({rule.sql})) FROM {t}").fetchall()[0][0]:
                 self.add(", ".join(cols_in), f"rows break the rule '{rule.name.replace('_', ' ')}'", rule.expected,
                          f"NOT ({rule.sql})", show, t)
@@ -291,8 +291,8 @@ def check_foreign_keys(con: duckdb.DuckDBPyConnection, spec: Table, present: set
     for fk in spec.foreign_keys:
         if fk.table not in present:
             continue
-        c = _ident(fk.column)
-        where = f"{c} IS NOT NULL AND {c} NOT IN (SELECT {_ident(fk.ref_column)} FROM {fk.table})"
+        c = ident(fk.column)
+        where = f"{c} IS NOT NULL AND {c} NOT IN (SELECT {ident(fk.ref_column)} FROM {fk.table})"
         n = con.execute(f"SELECT count(*) FROM {spec.name} WHERE {where}").fetchall()[0][0]
         if n:
             rows = con.execute(f"SELECT _file, _row, {c} FROM {spec.name} WHERE {where} ORDER BY _file, _row LIMIT {EXAMPLES}").fetchall()

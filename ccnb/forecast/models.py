@@ -48,7 +48,7 @@ from scipy import stats
 
 from ccnb.forecast.calendar import event_columns
 from ccnb.forecast.history import History
-from ccnb.forecast.profile import DAILY_T_DF, _day_index, _simulate, profiles
+from ccnb.forecast.profile import DAILY_T_DF, day_index, profiles, simulate
 
 MODELS = ("seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination")
 
@@ -89,7 +89,7 @@ class SeasonalNaive(Model):
         d = h.days
         usable = d["valid"].to_numpy(bool) & ~d["holiday"].to_numpy(bool)
         first = d.index[0]
-        day, slot = _day_index(index, h.spd, h.freq)
+        day, slot = day_index(index, h.spd, h.freq)
         out = np.zeros(len(index))
         cache: dict[pd.Timestamp, int | None] = {}
         for i, (dd, s) in enumerate(zip(day, slot)):
@@ -195,7 +195,7 @@ class _DailyProfile(Model):
             return 1.0
         z = np.concatenate(zs)
         # the daily interval at the nominal level: the hold-out days' |z| quantile over Student t's (the draws
-        # of :func:`~ccnb.forecast.profile._simulate`), shrunk towards 1 by ten pseudo-days
+        # of :func:`~ccnb.forecast.profile.simulate`), shrunk towards 1 by ten pseudo-days
         q = float(np.quantile(np.abs(z), h.settings.pi_level)) / stats.t.ppf(0.5 + h.settings.pi_level / 2, DAILY_T_DF)
         c = (len(z) * q + 10.0) / (len(z) + 10.0)
         return float(np.clip(c, 0.5, 3.0))
@@ -205,7 +205,7 @@ class _DailyProfile(Model):
         day = index.normalize()
         open_days = pd.DatetimeIndex(pd.Series(day[open_m]).unique())
         mu, sd = self._daily(open_days, feats)
-        return _simulate(self.h, index, mu, sd * self.sd_scale, self.prof, feats, open_m,
+        return simulate(self.h, index, mu, sd * self.sd_scale, self.prof, feats, open_m,
                          seed_key=zlib.crc32(self.name.encode()))
 
 

@@ -98,17 +98,17 @@ def dispersion(h: History, prof: dict[str, np.ndarray] | None = None, holdout_da
     return float(den / num)
 
 
-def _day_index(index: pd.DatetimeIndex, spd: int, freq: pd.Timedelta):
+def day_index(index: pd.DatetimeIndex, spd: int, freq: pd.Timedelta):
     day = index.normalize()
     slot = np.asarray((index - day) / freq, dtype=int)
     return day, slot
 
 
-def _simulate(h: History, index: pd.DatetimeIndex, mu_log: pd.Series, sd_log: pd.Series,
+def simulate(h: History, index: pd.DatetimeIndex, mu_log: pd.Series, sd_log: pd.Series,
               prof: dict[str, np.ndarray], feats: pd.DataFrame, open_m: np.ndarray, seed_key: int = 0) -> pd.DataFrame:
     """yhat and interval bounds for daily lognormal(mu, sd) x profile x negative binomial noise."""
     st = h.settings
-    day, slot = _day_index(index, h.spd, h.freq)
+    day, slot = day_index(index, h.spd, h.freq)
     types = feats["daytype"].reindex(day).to_numpy()
     p = np.array([prof[t][s] for t, s in zip(types, slot)])
     # renormalise the profile over the slots open on that whole day (also those before the

@@ -23,7 +23,7 @@ SCRIPT_MIMETYPES = (
 )
 _OBJECT_REPR = re.compile(r"^\s*[\[(]?\s*(<[\w.]+[ >].*>|Text\(.*\))\s*[\])]?\s*$", re.S)
 
-def _manager_view_cls():
+def manager_view_cls():
     from nbconvert.preprocessors import Preprocessor
 
     class ManagerView(Preprocessor):
@@ -39,7 +39,7 @@ def _manager_view_cls():
                     if not cell.outputs:
                         continue
                 kept.append(cell)
-            nb.cells = _keep_headings_with_content(kept)
+            nb.cells = keep_headings_with_content(kept)
             nb.metadata.pop("widgets", None)
             return nb, resources
 
@@ -68,7 +68,7 @@ def _as_html(output) -> str | None:
     return None
 
 
-def _keep_headings_with_content(cells: list) -> list:
+def keep_headings_with_content(cells: list) -> list:
     """Put every heading (and the short paragraphs right after it) into the block of the next table or chart.
 
     A heading (``ctx.h2``) and its table or chart are separate outputs, often separate cells;

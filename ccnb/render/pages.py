@@ -27,7 +27,7 @@ from ccnb.core.months import parse_month
 from ccnb.i18n.fmt import month_name
 from ccnb.i18n.labels import t
 from ccnb.present.blocks import light_html
-from ccnb.render.manager_view import _manager_view_cls, keep_output
+from ccnb.render.manager_view import keep_output, manager_view_cls
 
 TEMPLATE_NAME = "ccnb_report"
 #: Cell tags whose cells never reach managers' HTML/PDF.
@@ -110,7 +110,7 @@ def _exporter():
     c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output", "remove-output"}
     exporter = HTMLExporter(config=c, template_name=TEMPLATE_NAME,
                             extra_template_basedirs=[str(config.TEMPLATES_DIR)])
-    exporter.register_preprocessor(_manager_view_cls()(), enabled=True)
+    exporter.register_preprocessor(manager_view_cls()(), enabled=True)
     return exporter
 
 

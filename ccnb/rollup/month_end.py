@@ -18,16 +18,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from ccnb.catalog import summary_keys as keys
 from ccnb.i18n.labels import t
-from ccnb.rollup.overview import _fmt, target_text
+from ccnb.rollup.overview import target_text, value_text
 
 #: Figures the report looks for, by the key each notebook records (see the notebooks'
 #: ``ctx.summary`` calls); a missing one just leaves its line out.
 SECTIONS = {
-    "service": ["forecast.card_peak", "forecast.card_fte", "forecast.card_event"],
-    "quality": ["kpi.summary_composite", "kpi.summary_on_target", "qa.summary_icc"],
-    "customers": ["customer_retention", "churn.sum_flagged", "churn.sum_high", "churn_precision_at_k"],
-    "people": ["agent_attrition", "early_warnings"],
+    "service": [keys.FORECAST_PEAK, keys.FORECAST_FTE, keys.FORECAST_EVENT],
+    "quality": [keys.KPI_COMPOSITE, keys.KPI_ON_TARGET, keys.QA_ICC],
+    "customers": [keys.CUSTOMER_RETENTION, keys.CHURN_FLAGGED, keys.CHURN_HIGH, keys.CHURN_PRECISION_AT_K],
+    "people": [keys.AGENT_ATTRITION, keys.EARLY_WARNINGS],
 }
 #: Headline KPIs shown in each section (values from the overview's headline table).
 SECTION_KPIS = {
@@ -83,7 +84,7 @@ def section_table(section: str, hl: pd.DataFrame, rollup: Rollup, lang: str = "e
         if r.empty:
             continue
         r = r.iloc[0]
-        rows.append({"figure": r["label"], "value": _fmt(r["value"], r["fmt"], lang),
+        rows.append({"figure": r["label"], "value": value_text(r["value"], r["fmt"], lang),
                      "target": target_text(r, lang) or "–", "light": r["light"]})
     for key in SECTIONS[section]:
         e = rollup.get(key)
@@ -101,7 +102,7 @@ def _light(hl: pd.DataFrame, key: str) -> str | None:
 
 def _shown(hl: pd.DataFrame, key: str, lang: str) -> tuple[str, str]:
     r = hl[hl["key"] == key].iloc[0]
-    return _fmt(r["value"], r["fmt"], lang), target_text(r, lang)
+    return value_text(r["value"], r["fmt"], lang), target_text(r, lang)
 
 
 def actions(hl: pd.DataFrame, rollup: Rollup, lang: str = "en") -> pd.DataFrame:
@@ -137,7 +138,7 @@ def actions(hl: pd.DataFrame, rollup: Rollup, lang: str = "en") -> pd.DataFrame:
 
     service = [k for k in ("service_level", "answer_rate", "abandon_rate") if off(k)]
     if service:
-        peak = rollup.get("forecast.card_peak")
+        peak = rollup.get(keys.FORECAST_PEAK)
         if peak is not None:
             add("service", "staff_to_forecast", "planning", kpi_why(service[0]), _light(hl, service[0]),
                 peak=peak["display"])
@@ -145,7 +146,7 @@ def actions(hl: pd.DataFrame, rollup: Rollup, lang: str = "en") -> pd.DataFrame:
             add("service", "staff_review", "planning", kpi_why(service[0]), _light(hl, service[0]))
     if off("occupancy"):
         add("service", "occupancy", "planning", kpi_why("occupancy"), _light(hl, "occupancy"))
-    event = rollup.get("forecast.card_event")
+    event = rollup.get(keys.FORECAST_EVENT)
     if event is not None and (event.get("value") or 0) > 0:
         add("service", "event", "planning", f"{event['label']}: {event['display']}", "amber")
     if off("aht_s"):
@@ -158,10 +159,10 @@ def actions(hl: pd.DataFrame, rollup: Rollup, lang: str = "en") -> pd.DataFrame:
             break
     if off("qa_score"):
         add("quality", "coaching", "qa", kpi_why("qa_score"), _light(hl, "qa_score"))
-    icc = rollup.get("qa.summary_icc")
+    icc = rollup.get(keys.QA_ICC)
     if icc is not None and icc.get("light") in ("red", "amber"):
         add("quality", "calibrate", "qa", f"{icc['label']}: {icc['display']}", icc["light"])
-    high, flagged = rollup.get("churn.sum_high"), rollup.get("churn.sum_flagged")
+    high, flagged = rollup.get(keys.CHURN_HIGH), rollup.get(keys.CHURN_FLAGGED)
     if flagged is not None and (flagged.get("value") or 0) > 0:
         add("customers", "outreach", "retention", f"{flagged['label']}: {flagged['display']}"
             + (f"; {high['label']}: {high['display']}" if high else ""), "amber",
@@ -170,8 +171,8 @@ def actions(hl: pd.DataFrame, rollup: Rollup, lang: str = "en") -> pd.DataFrame:
         add("customers", "complaints", "complaints", kpi_why("complaint_resolution"), _light(hl, "complaint_resolution"))
     if off("customer_retention"):
         add("customers", "retention", "cx", kpi_why("customer_retention"), _light(hl, "customer_retention"))
-    attr = rollup.get("agent_attrition")
-    warn = rollup.get("early_warnings")
+    attr = rollup.get(keys.AGENT_ATTRITION)
+    warn = rollup.get(keys.EARLY_WARNINGS)
     attr_light = _light(hl, "attrition") if attr is None else attr.get("light")
     if attr_light in ("red", "amber") or (warn is not None and (warn.get("value") or 0) > 0):
         why = kpi_why("attrition") if attr is None and not hl[hl["key"] == "attrition"].empty else (

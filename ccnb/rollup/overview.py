@@ -41,16 +41,17 @@ def headline(tables, month, params, lang: str = "en", keys: list[str] | None = N
     return out[cols]
 
 
-def _fmt(v, fmt, lang):
+def value_text(v, fmt, lang):
+    """A headline value as displayed (``format_value``), the dash when unknown."""
     return format_value(v, fmt, lang)
 
 
 def target_text(row: pd.Series, lang: str = "en") -> str:
     """'90.0 %' or '70.0 %–85.0 %' (band) or '' (no target)."""
     if pd.notna(row.get("band_lo")):
-        return f"{_fmt(row['band_lo'], row['fmt'], lang)}–{_fmt(row['band_hi'], row['fmt'], lang)}"
+        return f"{value_text(row['band_lo'], row['fmt'], lang)}–{value_text(row['band_hi'], row['fmt'], lang)}"
     if pd.notna(row.get("target")):
-        return _fmt(row["target"], row["fmt"], lang)
+        return value_text(row["target"], row["fmt"], lang)
     return ""
 
 
@@ -63,7 +64,7 @@ def alerts(hl: pd.DataFrame, lang: str = "en") -> list[tuple[str, str]]:
     rows = hl[hl["light"].isin(["red", "amber"])].sort_values(["light", "attainment"], ascending=[False, True])
     out = []
     for _, r in rows.iterrows():
-        value = _fmt(r["value"], r["fmt"], lang)
+        value = value_text(r["value"], r["fmt"], lang)
         if r["direction"] == "band":
             key = "overview.alert_outside"
         else:
@@ -78,7 +79,7 @@ def cards(hl: pd.DataFrame, lang: str = "en") -> list[dict]:
     for _, r in hl.iterrows():
         note = ""
         if pd.notna(r["previous"]):
-            note = t("overview.last_month", lang, value=_fmt(r["previous"], r["fmt"], lang))
+            note = t("overview.last_month", lang, value=value_text(r["previous"], r["fmt"], lang))
         target = target_text(r, lang)
         items.append({"label": r["label"], "value": r["value"], "fmt": r["fmt"],
                       "target": target if target else None, "target_fmt": "{}",
@@ -92,9 +93,9 @@ def table(hl: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame({
         t("overview.col_dimension", lang): [dims[d] for d in hl["dimension"]],
         t("overview.col_kpi", lang): hl["label"],
-        t("overview.col_value", lang): [_fmt(v, f, lang) for v, f in zip(hl["value"], hl["fmt"])],
+        t("overview.col_value", lang): [value_text(v, f, lang) for v, f in zip(hl["value"], hl["fmt"])],
         t("overview.col_target", lang): [target_text(r, lang) or "–" for _, r in hl.iterrows()],
-        t("overview.col_previous", lang): [_fmt(v, f, lang) for v, f in zip(hl["previous"], hl["fmt"])],
+        t("overview.col_previous", lang): [value_text(v, f, lang) for v, f in zip(hl["previous"], hl["fmt"])],
         "light": hl["light"],
     })
 
