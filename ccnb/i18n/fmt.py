@@ -2,7 +2,7 @@
 
 Pure functions (no notebook, no HTML layout) used by :mod:`ccnb.present.blocks` (HTML blocks),
 :mod:`ccnb.present.display` (the notebook context) and :mod:`ccnb.render.pages` (the pack's index).
-All of them stay importable from ``ccnb.present.display`` (``ccnb.present.display.format_value`` ...).
+Import them from here.
 """
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def format_value(v: Any, fmt: str | Callable | None = None, lang: str = "en", *,
         ts = pd.Timestamp(v)
         return ts.strftime("%Y-%m-%d" if fmt == "date" else "%Y-%m-%d %H:%M")
     if fmt not in (None, "num", "auto"):
-        raise ValueError(f"unknown format {fmt!r}; see ccnb.present.display.format_value")
+        raise ValueError(f"unknown format {fmt!r}; see ccnb.i18n.fmt.format_value")
     # automatic
     if isinstance(v, numbers.Integral):
         return f"{int(v):,d}"

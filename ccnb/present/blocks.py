@@ -2,8 +2,7 @@
 
 Every function returns markup (a string) and **escapes everything that comes from data**:
 cell values, column names, format fields, alert texts; labels (trusted, from the catalog)
-may use ``**bold**``. :mod:`ccnb.present.display` shows these blocks in a notebook; the names stay
-importable from there (``ccnb.present.display.table_html`` ...).
+may use ``**bold**``. :mod:`ccnb.present.display` shows these blocks in a notebook.
 """
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from ccnb.core import config
+from ccnb.core import errors as exit_codes
 from ccnb.core.errors import EXIT_CODES, ReportError
 from ccnb.pipeline import cli, report, runrecord
 
@@ -175,7 +176,7 @@ def test_a_backfill_builds_each_month_and_reports_the_one_without_data(tmp_path,
     code = cli.main(["report", "--month", "2026-09..2026-11", "--data", str(fixture_data), "--out", str(out),
                      "--notebooks", str(OK_NOTEBOOKS)])
     stdout, stderr = capsys.readouterr()
-    assert code == cli.EXIT_DATA
+    assert code == exit_codes.EXIT_DATA
     assert stderr == (f"ccnb: error: 2026-11: invalid data in {fixture_data.resolve()} (1 problem): interactions "
                       f"(interactions.csv), column arrival_ts: no contacts in 2026-11 (the data covers 2026-09-10 to "
                       f"2026-10-20); expected contacts arriving in 2026-11\n")
@@ -210,7 +211,7 @@ def test_a_second_run_of_the_same_pack_exits_7_naming_the_holder(tmp_path, fixtu
         code = cli.main(["report", "--month", "2026-10", "--data", str(fixture_data), "--out", str(out),
                          "--notebooks", str(OK_NOTEBOOKS), "--quiet"])
         stdout, stderr = capsys.readouterr()
-        assert (code, stdout) == (cli.EXIT_BUSY, "")
+        assert (code, stdout) == (exit_codes.EXIT_BUSY, "")
         assert re.fullmatch(
             rf"ccnb: error: another ccnb run is writing {re.escape(str(out / '2026-10'))} \(pid {holder.pid} on "
             rf"{re.escape(socket.gethostname())}, started \d{{4}}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d\); lock file "

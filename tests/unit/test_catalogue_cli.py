@@ -22,6 +22,7 @@ import shutil
 import pytest
 import yaml
 
+from ccnb.core import errors as exit_codes
 from ccnb.core import months
 from ccnb.pipeline import cli
 
@@ -123,9 +124,9 @@ def test_data_case_through_the_cli(name, tmp_path, capsys, monkeypatch):
     code, out, err = _run(capsys, monkeypatch, argv)
     assert "Traceback" not in err and out == ""
     if not months.MONTH_RE.fullmatch(month):      # a bad month never reaches the data: a usage error
-        assert code == cli.EXIT_USAGE and err.startswith("ccnb report: error: argument --month: month must be")
+        assert code == exit_codes.EXIT_USAGE and err.startswith("ccnb report: error: argument --month: month must be")
     else:
         n = len(meta["expect"])
         head = f"invalid data in {data} ({n} problem{'s' if n != 1 else ''}):"
-        assert (code, err) == (cli.EXIT_DATA, f"ccnb: error: {head} " + " | ".join(meta["expect"]) + "\n")
+        assert (code, err) == (exit_codes.EXIT_DATA, f"ccnb: error: {head} " + " | ".join(meta["expect"]) + "\n")
     assert not out_dir.exists()

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from ccnb.core import errors as exit_codes
 from ccnb.pipeline import cli
 
 
@@ -25,7 +26,7 @@ def one_line(err: str) -> str:
 @pytest.mark.parametrize("month", ["../../x", "2026-13", "2026-1", "October"])
 def test_bad_month(capsys, tmp_path, month):
     code, out, err = run_cli(capsys, "report", "--month", month, "--out", str(tmp_path))
-    assert code == cli.EXIT_USAGE == 2
+    assert code == exit_codes.EXIT_USAGE == 2
     line = one_line(err)
     assert line.startswith("ccnb report: error: argument --month:") and "YYYY-MM" in line
     assert list(tmp_path.iterdir()) == []          # nothing was created
@@ -41,7 +42,7 @@ def test_missing_month_and_unknown_command(capsys):
 def test_missing_params_file(capsys, tmp_path):
     code, _, err = run_cli(capsys, "report", "--month", "2026-10", "--params", str(tmp_path / "center.yaml"),
                            "--out", str(tmp_path / "out"))
-    assert code == cli.EXIT_PARAMS == 6
+    assert code == exit_codes.EXIT_PARAMS == 6
     assert one_line(err) == f"ccnb: error: {tmp_path / 'center.yaml'}: parameters file not found"
     assert not (tmp_path / "out").exists()
 
@@ -50,14 +51,14 @@ def test_unknown_param_key(capsys, tmp_path):
     p = tmp_path / "center.yaml"
     p.write_text("kpi:\n  tragets:\n    csat: 0.9\n", encoding="utf-8")
     code, _, err = run_cli(capsys, "validate", "--params", str(p))
-    assert code == cli.EXIT_PARAMS
+    assert code == exit_codes.EXIT_PARAMS
     line = one_line(err)
     assert "kpi.tragets: unknown key" in line and str(p) in line
 
 
 def test_bad_data_exit_code(capsys, tmp_path, fixture_data):
     code, out, err = run_cli(capsys, "validate", "--data", str(tmp_path / "nowhere"))
-    assert code == cli.EXIT_DATA == 3 and "data folder not found" in one_line(err)
+    assert code == exit_codes.EXIT_DATA == 3 and "data folder not found" in one_line(err)
     code, out, err = run_cli(capsys, "report", "--month", "2026-12", "--data", str(fixture_data),
                              "--out", str(tmp_path / "out"), "--notebooks", str(tmp_path))
     assert code == 2 and "no notebooks" in one_line(err)     # notebooks are checked before the data
@@ -118,7 +119,7 @@ def test_report_names_the_bad_row_though_checked_in_a_child(capsys, tmp_path, fi
     code, out, err = run_cli(capsys, "report", "--month", "2026-10", "--data", str(data),
                              "--out", str(tmp_path / "out"))
     msg = one_line(err)
-    assert code == cli.EXIT_DATA == 3, msg
+    assert code == exit_codes.EXIT_DATA == 3, msg
     assert "interactions.csv" in msg and "wait_s" in msg and "-3" in msg and "line 2" in msg, msg
     assert "invalid data" in msg and msg.count("invalid data") == 1, msg
     assert not (tmp_path / "out" / "2026-10").exists()

@@ -1,7 +1,7 @@
 """A heading is rendered in the same block as the table or chart after it (no heading alone at a page end)."""
 import nbformat
 
-from ccnb.render.pages import _keep_headings_with_content
+from ccnb.render.manager_view import keep_headings_with_content
 
 
 def html(text):
@@ -17,7 +17,7 @@ def cell(*outputs):
 
 
 def test_heading_joins_the_chart_in_the_next_cell():
-    cells = _keep_headings_with_content([cell(html('<h2 class="x">Trend</h2>')), cell(png())])
+    cells = keep_headings_with_content([cell(html('<h2 class="x">Trend</h2>')), cell(png())])
     assert len(cells) == 1 and len(cells[0].outputs) == 1
     merged = cells[0].outputs[0]["data"]["text/html"]
     assert merged.startswith('<div class="ccnb-keep"><h2 class="x">Trend</h2><img class="ccnb-chart"')
@@ -29,25 +29,25 @@ def keep(*parts):
 
 
 def test_heading_joins_the_table_in_the_same_cell_and_later_text_stays_apart():
-    cells = _keep_headings_with_content([cell(html("<h2>Queues</h2>"), html("<table></table>"), html("<p>note</p>"))])
+    cells = keep_headings_with_content([cell(html("<h2>Queues</h2>"), html("<table></table>"), html("<p>note</p>"))])
     assert [o["data"]["text/html"] for o in cells[0].outputs] == [keep("<h2>Queues</h2>", "<table></table>"),
                                                                   "<p>note</p>"]
 
 
 def test_heading_and_its_intro_wait_for_the_chart():
-    cells = _keep_headings_with_content([cell(html("<h2>History</h2>"), html('<p class="ccnb-text">Dips are holidays.</p>')),
+    cells = keep_headings_with_content([cell(html("<h2>History</h2>"), html('<p class="ccnb-text">Dips are holidays.</p>')),
                                          cell(png())])
     merged = cells[0].outputs[0]["data"]["text/html"]
     assert merged.startswith(keep("<h2>History</h2>", '<p class="ccnb-text">Dips are holidays.</p>')[:-6] + "<img")
 
 
 def test_consecutive_headings_travel_together_and_a_final_heading_is_kept():
-    cells = _keep_headings_with_content([cell(html("<h2>A</h2>"), html("<h3>B</h3>")), cell(html("<div>x</div>")),
+    cells = keep_headings_with_content([cell(html("<h2>A</h2>"), html("<h3>B</h3>")), cell(html("<div>x</div>")),
                                          cell(html("<h2>End</h2>"))])
     texts = [o["data"]["text/html"] for c in cells for o in c.outputs]
     assert texts == [keep("<h2>A</h2>", "<h3>B</h3>", "<div>x</div>"), keep("<h2>End</h2>")]
 
 
 def test_a_paragraph_containing_a_heading_is_not_heading_only():
-    cells = _keep_headings_with_content([cell(html("<h2>A</h2><p>text</p>")), cell(html("<p>y</p>"))])
+    cells = keep_headings_with_content([cell(html("<h2>A</h2><p>text</p>")), cell(html("<p>y</p>"))])
     assert len(cells) == 2
