@@ -26,6 +26,10 @@ import secrets
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from ccnb.churn.wording import band_label, segment_label, tier_label
 from ccnb.core import config, exports
@@ -139,11 +143,6 @@ def write_xlsx(table: pd.DataFrame, path: Path, lang: str = "en", about: str = "
     the list). A list longer than Excel's limit keeps its first ``EXCEL_MAX_ROWS - 1`` rows (the
     highest risk) and the About sheet says so; the CSV has every row.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(t("churn.export.sheet", lang)[:31])
     head = headers(lang)

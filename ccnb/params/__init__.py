@@ -26,14 +26,14 @@ from pydantic import Field, ValidationError, model_validator
 from ccnb.core import config
 from ccnb.params.analyses import *  # noqa: F401,F403  (section models, importable from ccnb.params)
 from ccnb.params.analyses import Churn, Forecast, Retention, Staffing
-from ccnb.params.base import ParamsError, _Section  # noqa: F401
+from ccnb.params.base import ParamsError, Section  # noqa: F401
 from ccnb.params.center import *  # noqa: F401,F403
 from ccnb.params.center import Center, Engine, Report
 from ccnb.params.scorecard import *  # noqa: F401,F403
 from ccnb.params.scorecard import Kpi, Qa
 
 
-class Params(_Section):
+class Params(Section):
     center: Center = Field(default_factory=Center)
     report: Report = Field(default_factory=Report)
     kpi: Kpi = Field(default_factory=Kpi)

@@ -6,13 +6,13 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ccnb.catalog.churn_features import feature_names
-from ccnb.params.base import _Section
+from ccnb.params.base import Section
 from ccnb.params.schedule import Schedule
 
 ForecastModel = Literal["seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination"]
 
 
-class Forecast(_Section):
+class Forecast(Section):
     horizon_days: int = Field(31, ge=1, le=366, description="Days forecast after the report month's end.")
     seed: int = Field(0, description="Seed of the prediction-interval simulations.")
     models: list[ForecastModel] = Field(
@@ -48,7 +48,7 @@ class Forecast(_Section):
         return sorted(v)
 
 
-class Staffing(_Section):
+class Staffing(Section):
     service_level_target: float = Field(0.80, gt=0, lt=1)
     answer_s: float = Field(20, gt=0)
     max_occupancy: float = Field(0.85, gt=0, le=1)
@@ -76,13 +76,13 @@ class Staffing(_Section):
     schedule: Schedule = Field(default_factory=Schedule, description="Shift scheduling: shift plan, breaks, roster rules.")
 
 
-class ChurnCondition(_Section):
+class ChurnCondition(Section):
     feature: str = Field(description="A column of ccnb.churn.features (e.g. abandons_30d).")
     op: Literal[">=", ">", "<=", "<", "=="] = ">="
     value: float
 
 
-class ChurnRule(_Section):
+class ChurnRule(Section):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", description="Reason code shown to outreach (UPPER_CASE).")
     when: list[ChurnCondition] = Field(min_length=1, description="All conditions must hold for the rule to fire.")
     name: dict[str, str] | None = Field(None, description="{en, zh} short name; default label churn.rule.<code>.name.")
@@ -90,7 +90,7 @@ class ChurnRule(_Section):
         None, description="{en, zh} reason text with {feature} fields; default label churn.rule.<code>.text.")
 
 
-class ChurnBands(_Section):
+class ChurnBands(Section):
     high: float = Field(0.20, gt=0, lt=1, description="Score (churn probability) at or above this: high risk.")
     medium: float = Field(0.08, gt=0, lt=1, description="Score at or above this: medium risk.")
 
@@ -101,7 +101,7 @@ class ChurnBands(_Section):
         return self
 
 
-class Churn(_Section):
+class Churn(Section):
     seed: int = Field(0, description="Seed for tie-breaking in rankings and for the training sample.")
     lookback_days: list[int] = Field(default_factory=lambda: [30, 90], min_length=1,
                                      description="Feature windows before the cutoff, days.")
@@ -149,7 +149,7 @@ class Churn(_Section):
         return self
 
 
-class EarlyWarning(_Section):
+class EarlyWarning(Section):
     """Signals that an agent may be about to leave (retention notebook, supervisors' list)."""
 
     recent_weeks: int = Field(4, ge=1, le=26, description="Weeks up to the month end compared with the baseline.")
@@ -170,7 +170,7 @@ class EarlyWarning(_Section):
     backtest_days: int = Field(60, ge=7, le=365, description="Did a listed agent leave within these days?")
 
 
-class Retention(_Section):
+class Retention(Section):
     customer_retention_target: float | None = Field(
         None, ge=0, le=1, description="None: kpi.targets.customer_retention (the KPI's target).")
     agent_attrition_target: float | None = Field(

@@ -12,5 +12,5 @@ class ParamsError(ValueError):
     exit_code = EXIT_PARAMS
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)

@@ -8,18 +8,18 @@ from pydantic import Field, field_validator
 
 from ccnb.catalog.kpis import REGISTRY
 from ccnb.catalog.notebooks import plain_name
-from ccnb.params.base import _Section
+from ccnb.params.base import Section
 
 
 # --------------------------------------------------------------------------- center
-class Queue(_Section):
+class Queue(Section):
     business_line: str = Field(description="Business line the queue belongs to (QA sampling, reports).")
     service_type: str = Field("service", description="service | sales | complaints | tech ...")
     sales: bool = Field(False, description="Conversion is measured on this queue.")
     name_zh: str | None = Field(None, description="Chinese display name.")
 
 
-class Center(_Section):
+class Center(Section):
     name: str = "Sample Center"
     name_zh: str | None = None
     timezone: str = Field("Asia/Shanghai", description="IANA zone of the center's wall clock.")
@@ -48,7 +48,7 @@ class Center(_Section):
 
 
 # --------------------------------------------------------------------------- report
-class Report(_Section):
+class Report(Section):
     lang: Literal["en", "zh"] = "en"
     trend_months: int = Field(6, ge=1, le=36, description="Months shown in trend charts, the report month included.")
     notebooks: list[str] | None = Field(None, description="Notebook file names to run; all in notebooks/ when empty.")
@@ -80,14 +80,14 @@ class Report(_Section):
 
 
 # --------------------------------------------------------------------------- engine
-class EngineDuckDB(_Section):
+class EngineDuckDB(Section):
     memory_limit: str | None = Field(None, pattern=r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$",
                                      description="DuckDB's memory_limit per process (e.g. 2GB); None: DuckDB's "
                                                  "default, 80 % of RAM. Beyond it DuckDB spills to disk.")
     threads: int | None = Field(None, ge=1, le=512, description="DuckDB threads; None: one per core.")
 
 
-class EngineSpark(_Section):
+class EngineSpark(Section):
     master: str = Field("local[*]", min_length=1, description="Spark master URL: local[N], spark://host:7077, "
                                                                "yarn, k8s://...")
     app_name: str = Field("ccnb", min_length=1, description="Spark application name.")
@@ -100,7 +100,7 @@ class EngineSpark(_Section):
     conf: dict[str, str] = Field(default_factory=dict, description="Any other spark.* settings.")
 
 
-class Engine(_Section):
+class Engine(Section):
     name: Literal["duckdb", "spark"] = Field("duckdb", description="Where KPI aggregates and interval series run.")
     duckdb: EngineDuckDB = Field(default_factory=EngineDuckDB)
     spark: EngineSpark = Field(default_factory=EngineSpark)

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ccnb.params.base import _Section
+from ccnb.params.base import Section
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -26,7 +26,7 @@ def minutes_of(hhmm: str) -> int:
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
-class ShiftTemplate(_Section):
+class ShiftTemplate(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Short name of the shift type (e.g. day8).")
     length_h: float = Field(gt=0, le=14, description="Shift length from start to end (hours), breaks included.")
     earliest_start: str = Field("06:00", description="First allowed start time (HH:MM).")
@@ -52,7 +52,7 @@ class ShiftTemplate(_Section):
         return self
 
 
-class Break(_Section):
+class Break(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Short name (e.g. break1, meal).")
     minutes: int = Field(ge=5, le=120, description="Length of the break (minutes).")
     paid: bool = Field(True, description="Paid breaks count in paid hours; unpaid ones (the meal) do not.")
@@ -68,7 +68,7 @@ class Break(_Section):
         return self
 
 
-class AgentType(_Section):
+class AgentType(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Agent type (contract), e.g. full_time.")
     min_hours_week: float = Field(ge=0, le=80, description="Contracted paid hours per week, at least.")
     max_hours_week: float = Field(gt=0, le=80, description="Contracted paid hours per week, at most.")
@@ -81,14 +81,14 @@ class AgentType(_Section):
         return self
 
 
-class WeeklyRules(_Section):
+class WeeklyRules(Section):
     days_off: int = Field(2, ge=0, le=6, description="Days off per calendar week (Monday-Sunday), at least.")
     consecutive_days_off: bool = Field(True, description="At least two of the week's days off are consecutive.")
     min_rest_h: float = Field(11.0, ge=0, le=24, description="Rest from a shift's end to the next shift's start (h).")
     max_consecutive_days: int = Field(6, ge=1, le=14, description="Working days in a row, at most.")
 
 
-class OpeningHours(_Section):
+class OpeningHours(Section):
     weekdays: tuple[str, str] = Field(("06:00", "24:00"), description="Open from, to (HH:MM) on working days.")
     weekend: tuple[str, str] = Field(("06:00", "24:00"), description="Open from, to (HH:MM) on weekend days.")
 
@@ -100,7 +100,7 @@ class OpeningHours(_Section):
         return v
 
 
-class Schedule(_Section):
+class Schedule(Section):
     """The shift plan, its breaks and the roster's weekly rules (``staffing.schedule``)."""
 
     shifts: list[ShiftTemplate] = Field(

@@ -6,11 +6,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ccnb.catalog.kpis import REGISTRY
-from ccnb.params.base import _Section
+from ccnb.params.base import Section
 
 
 # --------------------------------------------------------------------------- kpi
-class Kpi(_Section):
+class Kpi(Section):
     targets: dict[str, float] = Field(default_factory=dict, description="KPI key -> target, in the KPI's unit.")
     floors: dict[str, float] = Field(default_factory=dict,
                                      description="KPI key -> level scoring 0 attainment (linear up to the target).")
@@ -89,7 +89,7 @@ def _role_weights(role: str, level: str, v: dict[str, float]) -> dict[str, float
     return _sum_to_one(v)
 
 
-class RoleWeights(_Section):
+class RoleWeights(Section):
     """Weights of the composite per role (the center's are ``kpi.weights``); each sums to 1."""
     agent: dict[str, float] = Field(default_factory=dict, description="Front-line agents: CSAT, FCR, QA, AHT mainly.")
     team: dict[str, float] = Field(default_factory=dict,
@@ -106,7 +106,7 @@ class RoleWeights(_Section):
         return _role_weights("team", "team", v)
 
 
-class TargetSetting(_Section):
+class TargetSetting(Section):
     """How agents' and teams' targets are set (see ``ccnb.kpi.targets``)."""
     method: Literal["fixed", "derived"] = Field("derived", description="fixed: kpi.targets; derived: the domain rule.")
     apply_to: list[Literal["agent", "team"]] = Field(default_factory=lambda: ["agent", "team"],
@@ -139,14 +139,14 @@ class TargetSetting(_Section):
 Kpi.model_rebuild()
 
 
-class QaItem(_Section):
+class QaItem(Section):
     label: str
     label_zh: str | None = None
     max_points: float = Field(gt=0)
     critical: bool = False
 
 
-class QaSampling(_Section):
+class QaSampling(Section):
     """The QA sampling plan (``ccnb.qa.sampling_plan``)."""
     per_week: dict[Literal["weak", "average", "strong"], int] = Field(
         default_factory=lambda: {"weak": 8, "average": 5, "strong": 3},
@@ -168,7 +168,7 @@ class QaSampling(_Section):
         return v
 
 
-class QaCalibration(_Section):
+class QaCalibration(Section):
     """Rater agreement on contacts scored by several evaluators (``ccnb.qa.calibration``)."""
     months: int = Field(3, ge=1, le=24, description="Calibration sessions of this many months, the report month last.")
     min_icc: float = Field(0.75, ge=0, le=1, description="ICC(2,1) below this: raters disagree (Koo & Li 2016: "
@@ -178,7 +178,7 @@ class QaCalibration(_Section):
     min_contacts: int = Field(4, ge=2, description="Fewer calibration contacts than this: no agreement figure.")
 
 
-class Qa(_Section):
+class Qa(Section):
     pass_mark: float = Field(80, ge=0, le=100)
     critical_fail_scores_zero: bool = Field(True, description="A critical fail scores the call 0 in the QA KPI.")
     form: dict[str, QaItem] = Field(default_factory=dict, description="item name (column item_<name>) -> definition.")

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ccnb.params.base import _Section
+from ccnb.params.base import Section
 
 #: Formats a source file may have; ``auto`` decides from the file name's extension.
 SourceFormat = Literal["auto", "csv", "parquet", "xlsx"]
@@ -28,7 +28,7 @@ _PROFILE_NAME = r"^[a-z][a-z0-9_]{1,39}$"
 _TABLE_NAME = re.compile(r"^[a-z][a-z_]{1,39}$")
 
 
-class Source(_Section):
+class Source(Section):
     """One contract table read from a center's own files."""
 
     file: str | None = Field(
@@ -69,7 +69,7 @@ class Source(_Section):
         return v
 
 
-class DataSources(_Section):
+class DataSources(Section):
     """The ``data`` section: a center's exports and how rows that break the contract are handled."""
 
     profile: str | None = Field(None, pattern=_PROFILE_NAME,

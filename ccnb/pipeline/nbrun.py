@@ -17,6 +17,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
+
 from ccnb.catalog.notebooks import plain_name
 from ccnb.core import config
 from ccnb.core.errors import ReportError
@@ -71,8 +74,6 @@ def check_notebook(path: Path) -> list[str]:
 
 
 def check_kernel(name: str) -> None:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
     try:
         KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
@@ -83,8 +84,6 @@ def check_kernel(name: str) -> None:
 
 # --------------------------------------------------------------------------- running one notebook
 def _kernel_manager(kernel_name: str, env: dict[str, str], log_path: Path):
-    from jupyter_client.manager import AsyncKernelManager
-
     class _Km(AsyncKernelManager):
         """A kernel with extra environment and its process stderr in a log file (not our console)."""
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+import bleach
+
 TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details", "div",
     "dl", "dt", "em", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i",
@@ -48,8 +50,6 @@ def _attr_ok(tag: str, name: str, value: str) -> bool:
 
 def clean(markup: str) -> str:
     """``markup`` with only the allowed tags and attributes (see the module docstring); others escaped."""
-    import bleach
-
     return bleach.clean(_STYLE.sub("", markup), tags=TAGS, attributes=_attr_ok, protocols=PROTOCOLS, strip=False,
                         strip_comments=True)
 

@@ -21,6 +21,8 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import jinja2
+
 from ccnb import __version__
 from ccnb.core import config
 from ccnb.core.months import parse_month
@@ -288,8 +290,6 @@ def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Ma
     * ``outcome`` defaults to "All N reports were built successfully" (a pack is only
       published when every report was).
     """
-    import jinja2
-
     pack_dir = Path(pack_dir)
     period = parse_month(month)
     mname = month_name(period, lang)

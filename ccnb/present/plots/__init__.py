@@ -28,6 +28,8 @@ from __future__ import annotations
 import io
 from typing import Iterable
 
+import seaborn as sns
+
 from ccnb.i18n.labels import catalog, t
 
 #: Colours shared with the HTML (ccnb/render/templates/ccnb_report/static/report.css).
@@ -106,8 +108,6 @@ def set_style(lang: str = "en") -> None:
     import matplotlib.pyplot as plt  # activates the inline backend first, so our rc wins
 
     try:
-        import seaborn as sns
-
         sns.set_theme(style="whitegrid", palette=PALETTE)
     except ImportError:  # pragma: no cover - seaborn is a dependency
         pass
