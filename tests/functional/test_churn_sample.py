@@ -25,7 +25,7 @@ def sample():
 
 @pytest.fixture(scope="module")
 def validation(sample):
-    return ccnb.churn.out_of_time(ccnb.data.load(sample, month="2026-10"), load_params())
+    return ccnb.churn.validate(ccnb.data.load(sample, month="2026-10"), load_params())
 
 
 def test_model_beats_the_rules_out_of_time(validation):

@@ -93,9 +93,9 @@ def test_capped_training_rows_are_a_seeded_uniform_sample(small_sample, params):
 
 
 def test_validation_with_a_capped_training_sample_scores_every_held_out_customer(small_sample, params):
-    v_all = ccnb.churn.out_of_time(fresh(small_sample), params)
+    v_all = ccnb.churn.validate(fresh(small_sample), params)
     cap = v_all.train_population // 3
-    v = ccnb.churn.out_of_time(fresh(small_sample), load_params(overrides={"churn": {"train_rows_max": cap}}))
+    v = ccnb.churn.validate(fresh(small_sample), load_params(overrides={"churn": {"train_rows_max": cap}}))
     assert v.train_sampled and not v_all.train_sampled
     assert v.train_rows == cap and v_all.train_rows == v_all.train_population == v.train_population
     assert len(v.scored) == len(v_all.scored)

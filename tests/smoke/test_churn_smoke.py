@@ -27,7 +27,7 @@ def tables(small_sample):
 
 
 def test_validation_on_the_small_center(tables, params):
-    v = ccnb.churn.out_of_time(tables, params)
+    v = ccnb.churn.validate(tables, params)
     # four months of data: one training month end, two held out, with the shortest history allowed
     assert v.plan.train == [pd.Timestamp("2026-08-01")]
     assert v.plan.validate == [pd.Timestamp("2026-09-01"), pd.Timestamp("2026-10-01")]
