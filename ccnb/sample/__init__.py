@@ -39,6 +39,7 @@ from typing import Callable
 import pandas as pd
 
 from ccnb.core import config
+from ccnb.params import load_params
 from ccnb.sample import writer
 from ccnb.sample.generator import Generator
 from ccnb.sample.spec import GENERATOR_VERSION
@@ -75,13 +76,10 @@ def parse_months(months: str | int) -> list[pd.Period]:
 
 
 def _form() -> dict:
-    """The QA form of ``params/default.yaml`` (item -> max_points, critical), read as plain YAML so
-    that the sample does not depend on the rest of the parameters being valid."""
-    import yaml
-
-    doc = yaml.safe_load(config.DEFAULT_PARAMS.read_text(encoding="utf-8"))
-    return {k: {"max_points": float(v["max_points"]), "critical": bool(v.get("critical", False))}
-            for k, v in doc["qa"]["form"].items()}
+    """The QA form of the default parameters (item -> max_points, critical): the sample is the
+    same for every center, so it follows ``params/default.yaml`` through the validated defaults."""
+    return {k: {"max_points": float(v.max_points), "critical": bool(v.critical)}
+            for k, v in load_params().qa.form.items()}
 
 
 def write_sample(out_dir, seed: int = config.SAMPLE_SEED, months: str | int = DEFAULT_MONTHS,
