@@ -37,6 +37,6 @@ def as_of_sql(name: str, columns: list[str], end: str, source: str = "store.{nam
         "surveys": None if contacts_before_end else "contact_id IN (SELECT contact_id FROM interactions)",
         "complaints": f"opened_ts < {end}",
         "customers": f"signup_date < {d}",
-        "agents": f"hire_date < {d}",
+        "agents": f"(hire_date < {d} OR hire_date IS NULL)",  # a derived roster's hire dates are unknown
     }.get(name)  # calendar: future events are known plans
     return f"SELECT {sel} FROM {src}" + (f" WHERE {where}" if where else "")

@@ -40,15 +40,25 @@ class Column:
     description: str
     unit: str = ""
     nullable: bool = False
-    #: ``False`` for columns a file may leave out entirely (filled with NULL).
+    #: ``False`` for columns a file may leave out entirely (filled with NULL). A nullable column, or
+    #: one with an ``absent`` value, may always be left out.
     required: bool = True
     allowed: Sequence[str] | None = None
     min: float | None = None
     max: float | None = None
+    #: SQL literal a source that lacks the column gets in every row (e.g. ``'voice'`` for a call log
+    #: without a channel); the column is still recorded as lacking (``Tables.lacking``), so that
+    #: the KPIs over it say "not available" instead of showing the stand-in.
+    absent: str | None = None
 
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
+
+    @property
+    def must_be_given(self) -> bool:
+        """A source without this column is refused (required, not nullable, no ``absent`` value)."""
+        return self.required and not self.nullable and self.absent is None
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,8 @@ class Table:
     #: Extra columns matching this prefix are allowed (e.g. QA form items).
     extra_prefix: str | None = None
     extra_type: str | None = None
-    required_table: bool = True
+    #: Only the contacts are required; every other table is optional (served empty when absent).
+    required_table: bool = False
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -93,8 +104,8 @@ class Table:
         return [c.name for c in self.columns]
 
 
-def _dur(name: str, what: str, nullable: bool = False) -> Column:
-    return Column(name, "float", what, unit="s", nullable=nullable, min=0, max=MAX_DURATION_S)
+def _dur(name: str, what: str, nullable: bool = False, absent: str | None = None) -> Column:
+    return Column(name, "float", what, unit="s", nullable=nullable, min=0, max=MAX_DURATION_S, absent=absent)
 
 
 INTERACTIONS = Table(
@@ -106,10 +117,13 @@ INTERACTIONS = Table(
     ),
     key=("contact_id",),
     time_column="arrival_ts",
+    required_table=True,
     columns=(
         Column("contact_id", "string", "Unique contact identifier."),
-        Column("channel", "string", "Contact channel.", allowed=("voice", "chat", "email")),
-        Column("direction", "string", "Who started the contact.", allowed=("inbound", "outbound")),
+        Column("channel", "string", "Contact channel; a source without it is a voice call log.",
+               allowed=("voice", "chat", "email"), absent="'voice'"),
+        Column("direction", "string", "Who started the contact; a source without it is inbound.",
+               allowed=("inbound", "outbound"), absent="'inbound'"),
         Column("queue", "string", "Queue / skill the contact was routed to (e.g. billing, sales)."),
         Column("arrival_ts", "timestamp", "When the contact entered the queue (offered); for outbound, when it was dialled."),
         Column("answer_ts", "timestamp", "When an agent answered; empty if abandoned or self-served.", nullable=True),
@@ -118,14 +132,16 @@ INTERACTIONS = Table(
         Column("agent_id", "string", "Agent who handled the contact; empty if not handled by an agent.", nullable=True),
         _dur("wait_s", "Time in queue before answer or abandon."),
         _dur("talk_s", "Talk time (0 if not handled)."),
-        _dur("hold_s", "Hold time during the contact."),
-        _dur("acw_s", "After-call work (wrap-up) time."),
+        _dur("hold_s", "Hold time during the contact (0 when the source lacks it, recorded as lacking).", absent="0"),
+        _dur("acw_s", "After-call work (wrap-up) time (0 when the source lacks it, recorded as lacking).", absent="0"),
         Column("abandoned", "bool", "Caller hung up while waiting in queue."),
-        Column("transferred", "bool", "Contact was transferred to another queue or agent."),
-        Column("self_served", "bool", "Resolved in the IVR / bot without an agent."),
+        Column("transferred", "bool", "Contact was transferred to another queue or agent.", absent="false"),
+        Column("self_served", "bool", "Resolved in the IVR / bot without an agent (false when the source lacks it).",
+               absent="false"),
         Column("reason", "string", "Contact reason / disposition code (e.g. billing_question).", nullable=True),
         Column("resolved", "bool", "Agent marked the issue resolved at the end of the contact.", nullable=True),
-        Column("converted", "bool", "A sale or sign-up resulted from the contact."),
+        Column("converted", "bool", "A sale or sign-up resulted from the contact; empty when not recorded.",
+               nullable=True),
     ),
     rules=(
         Rule("end_after_arrival", "end_ts >= arrival_ts", "end_ts not before arrival_ts"),

@@ -50,15 +50,17 @@ def _suffix(p: Path) -> str:
     return ""
 
 
-def discover(root: Path, table_names, optional=()) -> tuple[dict[str, list[Path]], list[Problem]]:
-    """Map table name -> its files in ``root``; problems for missing, ambiguous and unknown entries."""
+def discover(root: Path, table_names, optional=(), ignore=()) -> tuple[dict[str, list[Path]], list[Problem]]:
+    """Map table name -> its files in ``root``; problems for missing, ambiguous and unknown entries.
+
+    ``ignore``: entry names of ``root`` that a mapping (``data.sources``) reads; not unknown files."""
     root = Path(root)
     found: dict[str, list[Path]] = {}
     problems: list[Problem] = []
     if not root.is_dir():
         raise DataError([Problem(None, str(root), None, [], "a folder of data files",
                                  "data folder not found" if not root.exists() else "not a folder")])
-    entries = {p.name: p for p in root.iterdir() if not p.name.startswith((".", "_"))}
+    entries = {p.name: p for p in root.iterdir() if not p.name.startswith((".", "_")) and p.name not in set(ignore)}
     claimed: set[str] = set()
     for t in table_names:
         files = [p for n, p in entries.items() if p.is_file() and _suffix(p) and n[: len(n) - len(_suffix(p))] == t]

@@ -17,6 +17,14 @@ import pandas as pd
 
 from ccnb.catalog.contract import LOAD_ORDER, TABLES, Column, Table
 from ccnb.data.errors import DataError, Problem
+from ccnb.data.quarantine import (
+    DERIVED_FILE,
+    create_store_tables,
+    derive_agents,
+    remove_set_aside,
+    repair_clock_skew,
+    set_aside,
+)
 from ccnb.data.read import (
     SourceFile,
     check_csv_rejects,
@@ -27,13 +35,14 @@ from ccnb.data.read import (
     prepare_csv,
     sql_string,
 )
+from ccnb.data.sources import MappedTable, mapping_error
 
 EXAMPLES = 5
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "是")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "否")
 _OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
-#: Tables that must not be empty (the rest may legitimately have no rows, e.g. no complaints).
-NON_EMPTY = ("interactions", "agents", "customers")
+#: Tables that must not be empty when given (the rest may legitimately have no rows, e.g. no complaints).
+NON_EMPTY = ("interactions",)
 
 
 def _line_word(kind: str) -> str:
@@ -99,8 +108,10 @@ def _expected_type(col: Column) -> str:
 class TableBuilder:
     """Reads one table's sources into ``con`` as a typed table, collecting problems."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, spec: Table, tz: str, workdir: Path):
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: Table, tz: str, workdir: Path, bad_rows: str = "stop"):
         self.con, self.spec, self.tz, self.workdir = con, spec, tz, workdir
+        #: quarantine: rows that break a rule are set aside (ccnb.data.quarantine) instead of reported
+        self.quarantine = bad_rows == "quarantine"
         self.problems: list[Problem] = []
         self.kind = "csv"
         self.files: list[str] = []
@@ -119,7 +130,11 @@ class TableBuilder:
         r = self.con.execute(f"SELECT DISTINCT _file FROM {relation} WHERE {where} ORDER BY 1 LIMIT 3").fetchall()
         return ", ".join(x[0] for x in r) or ", ".join(self.files)
 
-    def add(self, column, found, expected, where=None, show=None, relation=None, file=None):
+    def add(self, column, found, expected, where=None, show=None, relation=None, file=None, rule=None, stop=False):
+        """A problem; in quarantine mode (and unless ``stop``), the rows ``where`` selects are set aside instead."""
+        if self.quarantine and where is not None and not stop:
+            set_aside(self.con, self.spec.name, relation, where, rule or f"{found} ({column})", f"expected {expected}")
+            return
         rows, ex, n = ([], [], None)
         if where is not None:
             rows, ex, n = self._examples(where, show or "NULL", relation)
@@ -129,7 +144,7 @@ class TableBuilder:
     # -- sources
     def _check_columns(self, rel: str, cols: tuple[str, ...]) -> None:
         spec = self.spec
-        missing = [c.name for c in spec.columns if c.required and c.name not in cols]
+        missing = [c.name for c in spec.columns if c.must_be_given and c.name not in cols]
         extra = [c for c in cols if c not in spec.names and not (spec.extra_prefix and c.startswith(spec.extra_prefix))]
         for m in missing:
             near = difflib.get_close_matches(m, extra, n=1)
@@ -172,6 +187,25 @@ class TableBuilder:
                 check_csv_rejects(self.con, sf, f"ccnb_rejects_{self.spec.name}_{i}")
         return raw
 
+    def load_mapped(self, m: MappedTable) -> str | None:
+        """Create ``raw_<table>`` from a mapped source view (:func:`ccnb.data.sources.map_source`)."""
+        self.kind = "parquet" if all(f.lower().endswith((".parquet", ".pq")) for f in m.files) else "csv"
+        self.files = list(m.files)
+        for c in self.spec.columns:
+            if c.must_be_given and c.name not in m.mapped:
+                self.problems.append(Problem(self.spec.name, m.pattern, c.name, [],
+                                             f"data.sources.{self.spec.name}.columns.{c.name}: a source column or an "
+                                             f"SQL expression ({c.description})",
+                                             "required column is not mapped and the source has no column of that name"))
+        if self.problems:
+            return None
+        raw = f"raw_{self.spec.name}"
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM {ident(m.view)}")
+        except duckdb.Error as e:
+            raise mapping_error(self.con, m, e) from None
+        return raw
+
     def load_frame(self, df: pd.DataFrame) -> str | None:
         self.kind = "frame"
         self.files = [f"{self.spec.name} DataFrame"]
@@ -202,8 +236,9 @@ class TableBuilder:
         cols = list(spec.columns) + [Column(c, spec.extra_type, "form item", nullable=True, min=0) for c in extra_cols]
         exprs, fails = [], []
         for col in cols:
-            if col.name not in types:
-                exprs.append(f"CAST(NULL AS {col.duckdb_type}) AS {ident(col.name)}")
+            if col.name not in types:  # a column the source lacks: empty (or its stand-in), recorded as lacking
+                exprs.append(f"CAST({col.absent or 'NULL'} AS {col.duckdb_type}) AS {ident(col.name)}")
+                self.con.execute("INSERT INTO _meta VALUES ('lacking', ?)", [f"{spec.name}.{col.name}"])
                 continue
             expr, bad = convert_expr(col, types[col.name], self.tz)
             exprs.append(f"CAST({expr} AS {col.duckdb_type}) AS {ident(col.name)}")
@@ -215,7 +250,9 @@ class TableBuilder:
             for (col, bad), n in zip(fails, counts):
                 if n:
                     self.add(col.name, "values of the wrong type", _expected_type(col), bad,
-                             f"'''' || CAST({ident(col.name)} AS VARCHAR) || ''''", raw)
+                             f"'''' || CAST({ident(col.name)} AS VARCHAR) || ''''", raw, rule=f"wrong_type:{col.name}")
+            if self.quarantine:
+                remove_set_aside(self.con, spec.name, raw)
         self._check_time_zones(raw, types)
         if self.problems:
             return False
@@ -236,13 +273,14 @@ class TableBuilder:
                 minority = has if with_off < without else f"{v} IS NOT NULL AND NOT {has}"
                 self.add(col.name, "some timestamps carry a UTC offset and others do not",
                          "all timestamps of a column with an offset (e.g. +08:00) or all without (local time)",
-                         minority, f"'''' || {c} || ''''", raw)
+                         minority, f"'''' || {c} || ''''", raw, stop=True)
             elif without:
                 ts = f"TRY_CAST({v} AS TIMESTAMP)"
                 gap = f"{ts} IS NOT NULL AND timezone({sql_string(self.tz)}, timezone({sql_string(self.tz)}, {ts})) <> {ts}"
                 if self.con.execute(f"SELECT count_if({gap}) FROM {raw}").fetchall()[0][0]:
                     self.add(col.name, f"local times that do not exist in {self.tz} (skipped by a daylight-saving change)",
-                             "wall-clock times that exist in the center's time zone", gap, f"'''' || {c} || ''''", raw)
+                             "wall-clock times that exist in the center's time zone", gap, f"'''' || {c} || ''''", raw,
+                             stop=True)
 
     def check_values(self, t: str) -> None:
         spec = self.spec
@@ -250,24 +288,25 @@ class TableBuilder:
         for col in self.columns:
             c = ident(col.name)
             if not col.nullable:
-                conds.append((col, f"{c} IS NULL", "empty values in a required column", f"a value in every row ({_expected_type(col)})"))
+                conds.append((col, f"{c} IS NULL", "empty values in a required column", f"a value in every row ({_expected_type(col)})",
+                              f"empty:{col.name}"))
             if col.allowed:
                 vals = ", ".join(sql_string(a) for a in col.allowed)
                 conds.append((col, f"{c} IS NOT NULL AND {c} NOT IN ({vals})", "values outside the allowed set",
-                              "one of " + ", ".join(col.allowed)))
+                              "one of " + ", ".join(col.allowed), f"not_allowed:{col.name}"))
             if col.min is not None or col.max is not None:
                 lo = f"{c} < {col.min}" if col.min is not None else "false"
                 hi = f"{c} > {col.max}" if col.max is not None else "false"
                 what = "negative or absurd durations" if col.unit == "s" else "values out of range"
                 unit = f" {col.unit}" if col.unit and not col.unit[0].isdigit() else ""
                 rng = (f"between {col.min:g} and {col.max:g}{unit}" if col.max is not None else f"at least {col.min:g}{unit}")
-                conds.append((col, f"{c} IS NOT NULL AND ({lo} OR {hi})", what, rng))
+                conds.append((col, f"{c} IS NOT NULL AND ({lo} OR {hi})", what, rng, f"out_of_range:{col.name}"))
         if conds:
-            counts = self.con.execute("SELECT " + ", ".join(f"count_if({w})" for _, w, _, _ in conds) + f" FROM {t}").fetchall()[0]
-            for (col, where, found, expected), n in zip(conds, counts):
+            counts = self.con.execute("SELECT " + ", ".join(f"count_if({w})" for _, w, _, _, _ in conds) + f" FROM {t}").fetchall()[0]
+            for (col, where, found, expected, rule), n in zip(conds, counts):
                 if n:
                     self.add(col.name, found, expected, where,
-                             f"coalesce('''' || CAST({ident(col.name)} AS VARCHAR) || '''', '(empty)')", t)
+                             f"coalesce('''' || CAST({ident(col.name)} AS VARCHAR) || '''', '(empty)')", t, rule=rule)
         key = ", ".join(ident(k) for k in spec.key)
         dup = self.con.execute(
             f"SELECT count(*) FROM (SELECT {key} FROM {t} GROUP BY ALL HAVING count(*) > 1)").fetchall()[0][0]
@@ -275,18 +314,24 @@ class TableBuilder:
             shown = " || ', ' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in spec.key)
             where = f"({key}) IN (SELECT ({key}) FROM {t} GROUP BY ALL HAVING count(*) > 1)" if len(spec.key) > 1 else \
                 f"{key} IN (SELECT {key} FROM {t} GROUP BY ALL HAVING count(*) > 1)"
+            if self.quarantine:  # the first copy (by file and row) stays; the later ones are set aside
+                where = (f"(_file, _row) IN (SELECT (_file, _row) FROM (SELECT _file, _row, row_number() OVER "
+                         f"(PARTITION BY {key} ORDER BY _file, _row) AS k FROM {t}) WHERE k > 1)")
             self.add(", ".join(spec.key), f"duplicate key ({dup} key value{'s' if dup > 1 else ''} repeated)",
-                     f"each {', '.join(spec.key)} once", where, f"'''' || {shown} || ''''", t)
+                     f"each {', '.join(spec.key)} once", where, f"'''' || {shown} || ''''", t, rule="duplicate_key")
         for rule in spec.rules:
             cols_in = [c.name for c in spec.columns if c.name in rule.sql][:3]
             show = " || ', ' || ".join(f"'{n}=' || coalesce(CAST({ident(n)} AS VARCHAR), 'NULL')" for n in cols_in)
             if self.con.execute(f"SELECT count_if(NOT ({rule.sql})) FROM {t}").fetchall()[0][0]:
                 self.add(", ".join(cols_in), f"rows break the rule '{rule.name.replace('_', ' ')}'", rule.expected,
-                         f"NOT ({rule.sql})", show, t)
+                         f"NOT ({rule.sql})", show, t, rule=rule.name)
+        if self.quarantine:
+            remove_set_aside(self.con, spec.name, t)
 
 
 def check_foreign_keys(con: duckdb.DuckDBPyConnection, spec: Table, present: set[str], kind: str,
-                       files: list[str]) -> list[Problem]:
+                       files: list[str], quarantine: bool = False) -> list[Problem]:
+    """Problems for references to rows another table lacks; in quarantine mode those rows are set aside."""
     problems = []
     for fk in spec.foreign_keys:
         if fk.table not in present:
@@ -299,36 +344,58 @@ def check_foreign_keys(con: duckdb.DuckDBPyConnection, spec: Table, present: set
             lw = _line_word(kind)
             ex = [f"{(r[0] + ' ') if len(files) > 1 else ''}{lw} {r[1]}: '{r[2]}'" for r in rows]
             fl = ", ".join(sorted({r[0] for r in rows}))
+            if quarantine:
+                set_aside(con, spec.name, spec.name, where, f"unknown_{fk.column}",
+                          f"expected every {fk.column} to be listed in {fk.table}.{fk.ref_column}")
+                remove_set_aside(con, spec.name, spec.name)
+                continue
             problems.append(Problem(spec.name, fl, fk.column, [r[1] for r in rows],
                                     f"every {fk.column} to be listed in {fk.table}.{fk.ref_column}",
                                     f"{fk.column} values not found in {fk.table}", ex, n))
     return problems
 
 
-def build_all(con: duckdb.DuckDBPyConnection, sources: dict[str, list[SourceFile] | pd.DataFrame], tz: str,
-              workdir: Path, origin: str) -> dict[str, list[str]]:
-    """Validate and store every table; raise DataError with all problems found."""
+def build_all(con: duckdb.DuckDBPyConnection, sources: dict[str, list[SourceFile] | pd.DataFrame | MappedTable], tz: str,
+              workdir: Path, origin: str, *, bad_rows: str = "stop", clock_skew_s: float = 0.0) -> dict[str, list[str]]:
+    """Validate and store every table; raise DataError with all problems found.
+
+    ``sources``: table -> its files, a DataFrame, or a mapped source view. ``bad_rows``: ``stop``
+    (every broken rule is a problem) or ``quarantine`` (:mod:`ccnb.data.quarantine`).
+    ``clock_skew_s``: tolerance of the interactions' clock-skew repair (0: none). Without an
+    ``agents`` source, the roster is derived from the agent ids seen.
+    """
     problems: list[Problem] = []
     built: dict[str, TableBuilder] = {}
+    create_store_tables(con)
     for name in LOAD_ORDER:
         if name not in sources:
             continue
-        b = TableBuilder(con, TABLES[name], tz, workdir)
+        b = TableBuilder(con, TABLES[name], tz, workdir, bad_rows)
         src = sources[name]
         try:
-            raw = b.load_frame(src) if isinstance(src, pd.DataFrame) else b.load_files(src)
+            if isinstance(src, pd.DataFrame):
+                raw = b.load_frame(src)
+            elif isinstance(src, MappedTable):
+                raw = b.load_mapped(src)
+            else:
+                raw = b.load_files(src)
         except DataError as e:
             problems += e.problems
             continue
         if raw and b.convert(raw, name):
             con.execute(f"DROP TABLE IF EXISTS {raw}")
+            repair_clock_skew(con, name, clock_skew_s)
             b.check_values(name)
             built[name] = b
         problems += b.problems
     present = set(built)
     for name, b in built.items():
         if not b.problems:
-            problems += check_foreign_keys(con, TABLES[name], present, b.kind, b.files)
+            problems += check_foreign_keys(con, TABLES[name], present, b.kind, b.files, b.quarantine)
     if problems:
         raise DataError(problems, origin)
-    return {name: b.files for name, b in built.items()}
+    files = {name: b.files for name, b in built.items()}
+    if "agents" not in sources and "interactions" in built:
+        derive_agents(con, present)
+        files["agents"] = [DERIVED_FILE]
+    return files

@@ -31,6 +31,7 @@ from ccnb.params.center import *  # noqa: F401,F403
 from ccnb.params.center import Center, Engine, Report
 from ccnb.params.scorecard import *  # noqa: F401,F403
 from ccnb.params.scorecard import Kpi, Qa
+from ccnb.params.sources import DataSources
 
 
 class Params(Section):
@@ -43,6 +44,7 @@ class Params(Section):
     churn: Churn = Field(default_factory=Churn)
     retention: Retention = Field(default_factory=Retention)
     engine: Engine = Field(default_factory=Engine)
+    data: DataSources = Field(default_factory=DataSources)
 
     #: Files these parameters came from (defaults first); not part of the YAML.
     sources: list[str] = Field(default_factory=list, exclude=True)

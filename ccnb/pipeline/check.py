@@ -11,24 +11,25 @@ from pathlib import Path
 
 import ccnb.data
 from ccnb.core.errors import ReportError
+from ccnb.params.sources import DataSources
 
 
-def _load_data(data_dir: Path, month: str, timezone: str):
+def _load_data(data_dir: Path, month: str, timezone: str, sources: DataSources | None = None):
     if not data_dir.is_dir():
         raise ccnb.data.DataError(f"data folder not found: {data_dir}")
-    return ccnb.data.load(data_dir, month=month, timezone=timezone)
+    return ccnb.data.load(data_dir, month=month, timezone=timezone, sources=sources)
 
 
-def _validate(data_dir: Path, month: str, timezone: str) -> str | None:
+def _validate(data_dir: Path, month: str, timezone: str, sources: DataSources | None = None) -> str | None:
     """Validate the month's data (building the shared DuckDB cache); the cache key."""
-    tables = _load_data(data_dir, month, timezone)
+    tables = _load_data(data_dir, month, timezone, sources)
     try:
         return getattr(tables, "fingerprint", None)
     finally:
         tables.con.close()
 
 
-def check_data(data_dir: Path, month: str, timezone: str) -> str | None:
+def check_data(data_dir: Path, month: str, timezone: str, sources: DataSources | None = None) -> str | None:
     """Validate the data in a child process (see the module doc); the cache key, or the child's
     ``DataError`` (file, column, rows, expected) re-raised here."""
     import multiprocessing
@@ -39,7 +40,7 @@ def check_data(data_dir: Path, month: str, timezone: str) -> str | None:
         _load_data(data_dir, month, timezone)
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         try:
-            return pool.submit(_validate, data_dir, month, timezone).result()
+            return pool.submit(_validate, data_dir, month, timezone, sources).result()
         except BrokenProcessPool:
             raise ReportError(f"checking the data in {data_dir} stopped: the checking process died "
                               "(out of memory? see the system log)") from None

@@ -38,7 +38,7 @@ from ccnb.core.months import check_spec, resolve
 from ccnb.engine.spark import check
 from ccnb.i18n.labels import LabelError
 from ccnb.params import ParamsError, load_params
-from ccnb.pipeline import report
+from ccnb.pipeline import inventory, report
 from ccnb.sample import write_sample
 
 
@@ -228,13 +228,11 @@ def cmd_validate(a: argparse.Namespace) -> int:
     data_dir = a.data or config.SAMPLE_DIR
     if not Path(data_dir).is_dir():
         raise ccnb.data.DataError(f"data folder not found: {data_dir}")
-    tables = ccnb.data.load(data_dir, month=a.month, timezone=prm.center.timezone)
+    tables = ccnb.data.load(data_dir, month=a.month, timezone=prm.center.timezone, sources=prm.data)
     scope = f", as of the end of {a.month}" if a.month else ""
     print(f"data: ok ({_short(Path(data_dir))}{scope})")
-    counts = tables.counts() if hasattr(tables, "counts") else {}
-    width = max((len(n) for n in counts), default=0)
-    for name, n in counts.items():
-        print(f"  {name:<{width}}  {n:>12,} rows")
+    for line in inventory.describe(tables, prm):
+        print(line)
     if a.month:
         span = tables.sql("SELECT min(arrival_ts) AS lo, max(arrival_ts) AS hi FROM interactions "
                           "WHERE arrival_ts >= ?", [tables.start])

@@ -197,7 +197,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
     started = time.time()
     prm, lang, name, out_dir = req.prm, req.lang, req.name, req.out_dir
 
-    cache_key = check_data(req.data_dir, req.month, prm.center.timezone)
+    cache_key = check_data(req.data_dir, req.month, prm.center.timezone, prm.data)
     fingerprint = runrecord.data_fingerprint(req.data_dir)
 
     final = out_dir / name

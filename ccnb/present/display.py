@@ -213,7 +213,7 @@ def setup(month, data_dir=None, params_path=None, lang: str = "en", out_dir=None
     params = load_params(params_path)
     configure(params)  # this kernel's DuckDB connections follow the center's engine settings
     tables = data.load(Path(data_dir) if data_dir else config.SAMPLE_DIR, month=str(period),
-                            timezone=params.center.timezone)
+                       timezone=params.center.timezone, sources=params.data)
     set_style(lang)
     out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix=f"ccnb-{period}-"))
     for sub in ("files", "restricted", "summary"):

@@ -1,0 +1,41 @@
+"""``ccnb validate``'s account of a center's data: what was found, mapped, derived or lacks, and
+what was set aside or repaired on the way in."""
+from __future__ import annotations
+
+from ccnb.data.supplied import columns_supplied
+from ccnb.params import Params
+
+
+def describe(tables, prm: Params) -> list[str]:
+    """Lines for people: one per contract table (its source, rows, columns by status), then the
+    quarantined rows and clock-skew repairs by rule."""
+    cols = columns_supplied(tables, prm.data)
+    counts = tables.counts()
+    lines = []
+    if prm.data.profile:
+        lines.append(f"mapping: profile {prm.data.profile}"
+                     + (f" + the center's own sources ({', '.join(sorted(prm.data.sources))})" if prm.data.sources else ""))
+    elif prm.data.sources:
+        lines.append(f"mapping: the center's own sources ({', '.join(sorted(prm.data.sources))})")
+    width = max(len(t) for t in counts)
+    for t, n in counts.items():
+        mine = cols[cols.table == t]
+        if (mine.status == "not supplied").all():
+            lines.append(f"  {t:<{width}}  not supplied")
+            continue
+        files = tables.files.get(t, [])
+        src = files[0] if len(files) == 1 else f"{len(files)} files"
+        lines.append(f"  {t:<{width}}  {n:>12,} rows  from {src}")
+        by = {s: list(g.column) for s, g in mine.groupby("status", sort=False)}
+        for status in ("found", "mapped", "derived", "lacking"):
+            if by.get(status):
+                lines.append(f"  {'':<{width}}    {status:<8} {', '.join(by[status])}")
+    q = tables.quarantine_counts()
+    if len(q):
+        lines.append(f"quarantined (data.bad_rows: quarantine): {int(q.rows.sum()):,} rule breaks")
+        lines += [f"  {r.table}: {r.rule}: {r.rows:,} rows" for r in q.itertuples()]
+    r = tables.repairs()
+    if len(r):
+        lines.append(f"clock skew repaired (up to {prm.data.clock_skew_s:g} s):")
+        lines += [f"  {x.table}: {x.rule.replace('_', ' ')}: {x.rows:,} rows" for x in r.itertuples()]
+    return lines
