@@ -324,8 +324,13 @@ def markdown() -> str:
         "A data folder holds one entry per table, named after it: `<table>.parquet`, `<table>.csv`,",
         "`<table>.csv.gz`, or a folder `<table>/` of such files (e.g. one file per month). CSV may be",
         "UTF-8 (with or without BOM) or GBK/GB18030, as Chinese systems export it; the encoding is detected.",
-        "Tables marked optional may be absent. Every file is validated before any analysis runs;",
-        "an error names the table, file, column, first offending rows (CSV line numbers) and what was expected.",
+        "Only `interactions` is required; every table marked optional may be absent, and the reports that",
+        "need it say \"not available\". Without `agents`, the roster is derived from the agent ids of the",
+        "contacts (team `unassigned`, every other attribute unknown). A column marked optional, a nullable",
+        "column or one with a stand-in may be left out of a file; it is then recorded as lacking.",
+        "Every file is validated before any analysis runs; an error names the table, file, column, first",
+        "offending rows (CSV line numbers) and what was expected. A center's own export (other file names,",
+        "other columns) is mapped in its params (`data.sources`, `data.profile`: docs/data_sources.md).",
         "",
     ]
     for t in TABLES.values():
@@ -338,7 +343,9 @@ def markdown() -> str:
                 desc += " One of " + ", ".join(f"`{a}`" for a in c.allowed) + "."
             if c.min is not None or c.max is not None:
                 desc += f" Range [{'' if c.min is None else f'{c.min:g}'}, {'' if c.max is None else f'{c.max:g}'}]."
-            if not c.required:
+            if c.absent is not None:
+                desc += f" Optional column: a file without it gets `{c.absent}` (recorded as lacking)."
+            elif not c.must_be_given:
                 desc += " Optional column."
             out.append(f"| `{c.name}` | {c.type} | {c.unit} | {'yes' if c.nullable else 'no'} | {desc} |")
         if t.extra_prefix:

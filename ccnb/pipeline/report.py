@@ -55,7 +55,7 @@ from ccnb.core.months import parse_month
 from ccnb.i18n.fmt import month_name
 from ccnb.i18n.labels import LANGS, t
 from ccnb.params import ParamsError, load_params
-from ccnb.pipeline import runrecord
+from ccnb.pipeline import intake, runrecord
 from ccnb.pipeline.check import check_data
 from ccnb.pipeline.lock import RunLock, lock_path
 from ccnb.pipeline.nbrun import check_kernel, check_notebook, describe_failure, execute, select_notebooks
@@ -240,6 +240,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
                      "cache_key": cache_key, "timezone": prm.center.timezone, "files": fingerprint["files"]},
             "kernel": config.KERNEL_NAME, "versions": versions(), "notebooks": [], "notes": notes,
         }
+        record["data"]["intake"] = intake.collect(req.data_dir, req.month, prm, tmp)
         parameters = {"month": req.month, "data_dir": str(req.data_dir), "params_path": str(req.params_path),
                       "lang": lang, "out_dir": str(tmp)}
         entries = []
@@ -279,7 +280,8 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
         headline = [read_summary(tmp, nb.stem) for nb in req.notebooks]
         try:
             pages.index_html(tmp, req.month, lang, entries, headline, center=center, seconds=finished - started,
-                              data_label=_shown_path(req.data_dir), params_label=_shown_path(req.params_path))
+                              data_label=_shown_path(req.data_dir), params_label=_shown_path(req.params_path),
+                              data_notes=intake.lines(record["data"]["intake"], lang))
         except Exception as e:  # noqa: BLE001
             raise _render_failure(e, None, tmp, out_dir, name, record, what="index.html") from None
         record.update(outcome="ok", exit_code=0, finished=runrecord.iso(finished),

@@ -279,8 +279,10 @@ def list_files(pack_dir: Path) -> list[dict]:
 def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Mapping[str, Any]],
                headline: Iterable[Mapping[str, Any]], *, center: str = "", generated: _dt.datetime | None = None,
                seconds: float | None = None, data_label: str | None = None, params_label: str | None = None,
-               outcome: str | None = None) -> Path:
+               outcome: str | None = None, data_notes: Sequence[str] = ()) -> Path:
     """Write ``pack_dir/index.html``: headline figures, links to each report's HTML and PDF, files, run facts.
+
+    * ``data_notes``: sentences about the data (tables not supplied, rows set aside, stamps repaired).
 
     * ``entries``: one mapping per report: ``title``, ``html`` and ``pdf`` (paths
       relative to the pack; ``pdf`` may be None).
@@ -333,6 +335,8 @@ def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Ma
         run_time=t("report.run_time", lang, seconds=f"{seconds:.0f}") if seconds is not None else None,
         data_label=t("report.data_source", lang, data=data_label) if data_label else None,
         params_label=t("report.params_source", lang, params=params_label) if params_label else None,
+        data_title=t("intake.title", lang),
+        data_notes=list(data_notes),
     )
     out = pack_dir / "index.html"
     out.write_text(html_text, encoding="utf-8")
