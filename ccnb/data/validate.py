@@ -113,6 +113,7 @@ class TableBuilder:
         #: quarantine: rows that break a rule are set aside (ccnb.data.quarantine) instead of reported
         self.quarantine = bad_rows == "quarantine"
         self.problems: list[Problem] = []
+        create_store_tables(con)  # the bookkeeping a build writes to (lacking columns, quarantine, repairs)
         self.kind = "csv"
         self.files: list[str] = []
 

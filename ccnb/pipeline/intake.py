@@ -78,7 +78,8 @@ def lines(facts: dict, lang: str) -> list[str]:
     aside = facts.get("set_aside", [])
     if aside:
         rules = sep.join(t("intake.rule_count", lang, rule=_rule(r["rule"], lang), n=f"{r['rows']:,}") for r in aside)
-        out.append(t("intake.set_aside", lang, n=f"{facts.get('rows_set_aside', 0):,}", rules=rules))
+        n = facts.get("rows_set_aside", 0)
+        out.append(t("intake.set_aside_one" if n == 1 else "intake.set_aside", lang, n=f"{n:,}", rules=rules))
     fixed = facts.get("repaired", [])
     if fixed:
         rules = sep.join(t("intake.rule_count", lang, rule=_rule(r["rule"], lang), n=f"{r['rows']:,}") for r in fixed)

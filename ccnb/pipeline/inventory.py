@@ -25,17 +25,18 @@ def describe(tables, prm: Params) -> list[str]:
             continue
         files = tables.files.get(t, [])
         src = files[0] if len(files) == 1 else f"{len(files)} files"
-        lines.append(f"  {t:<{width}}  {n:>12,} rows  from {src}")
+        lines.append(f"  {t:<{width}}  {n:>12,} {'row ' if n == 1 else 'rows'}  from {src}")
         by = {s: list(g.column) for s, g in mine.groupby("status", sort=False)}
-        for status in ("found", "mapped", "derived", "lacking"):
+        shown = ("found", "mapped", "derived", "lacking") if by.get("mapped") or by.get("derived") else ("lacking",)
+        for status in shown:  # a file shaped like the contract: only what it lacks
             if by.get(status):
                 lines.append(f"  {'':<{width}}    {status:<8} {', '.join(by[status])}")
     q = tables.quarantine_counts()
     if len(q):
         lines.append(f"quarantined (data.bad_rows: quarantine): {int(q.rows.sum()):,} rule breaks")
-        lines += [f"  {r.table}: {r.rule}: {r.rows:,} rows" for r in q.itertuples()]
+        lines += [f"  {r.table}: {r.rule}: {r.rows:,} row{'' if r.rows == 1 else 's'}" for r in q.itertuples()]
     r = tables.repairs()
     if len(r):
         lines.append(f"clock skew repaired (up to {prm.data.clock_skew_s:g} s):")
-        lines += [f"  {x.table}: {x.rule.replace('_', ' ')}: {x.rows:,} rows" for x in r.itertuples()]
+        lines += [f"  {x.table}: {x.rule.replace('_', ' ')}: {x.rows:,} row{'' if x.rows == 1 else 's'}" for x in r.itertuples()]
     return lines

@@ -125,7 +125,7 @@ def test_the_index_says_what_was_missing_set_aside_and_repaired(vendor_pack):
     index = (pack / "index.html").read_text(encoding="utf-8")
     assert "Not supplied by this center" in index and "QA evaluations" in index
     assert "Agents were taken from the contacts they handled" in index
-    assert "1 rows broke a data rule and were set aside" in index and "answered without an agent (1)" in index
+    assert "One row broke a data rule and was set aside" in index and "answered without an agent (1)" in index
     assert "answered before entering the queue (1)" in index
     run = json.loads((pack / "run.json").read_text(encoding="utf-8"))
     intake = run["data"]["intake"]

@@ -69,7 +69,8 @@ def test_validate_prints_tables(capsys, fixture_data):
     code, out, err = run_cli(capsys, "validate", "--data", str(fixture_data), "--month", "2026-10")
     assert code == 0 and err == ""
     assert "params: ok" in out and "data: ok" in out
-    assert "interactions               9 rows" in out and "calendar                   0 rows" in out
+    assert "interactions               9 rows  from interactions.csv" in out and "calendar        not supplied" in out
+    assert "mapped" not in out and "found" not in out       # files shaped like the contract: only what they lack
     assert "contacts in 2026-10: 2026-10-05 09:00 to 2026-10-20 11:00" in out
 
 
