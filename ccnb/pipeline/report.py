@@ -55,7 +55,7 @@ from ccnb.core.months import parse_month
 from ccnb.i18n.fmt import month_name
 from ccnb.i18n.labels import LANGS, t
 from ccnb.params import ParamsError, load_params
-from ccnb.pipeline import intake, runrecord
+from ccnb.pipeline import intake, navigation, runrecord
 from ccnb.pipeline.check import check_data
 from ccnb.pipeline.lock import RunLock, lock_path
 from ccnb.pipeline.nbrun import check_kernel, check_notebook, describe_failure, execute, select_notebooks
@@ -74,8 +74,8 @@ LOCK_WAIT_S = 3.0
 
 # --------------------------------------------------------------------------- small helpers
 def pack_name(month: str, lang: str) -> str:
-    """``2026-10`` (English) or ``2026-10-zh``."""
-    return month if lang == "en" else f"{month}-{lang}"
+    """``2026-10`` (English) or ``2026-10-zh`` (:func:`ccnb.pipeline.navigation.pack_folder`)."""
+    return navigation.pack_folder(month, lang)
 
 
 def pretty_name(stem: str) -> str:
@@ -260,7 +260,7 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
             title = summary.get("title") or pretty_name(stem)
             try:
                 pages.to_html(executed, tmp / f"{stem}.html", lang, title=title, subtitle=subtitle,
-                               back_href="index.html", back_text=t("report.back_to_index", lang, month=mname))
+                              nav=navigation.links(out_dir, req.month, lang, f"{stem}.html"))
                 t2 = time.time()
                 pdf = None
                 if prm.report.pdf:
@@ -281,7 +281,8 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
         try:
             pages.index_html(tmp, req.month, lang, entries, headline, center=center, seconds=finished - started,
                               data_label=_shown_path(req.data_dir), params_label=_shown_path(req.params_path),
-                              data_notes=intake.lines(record["data"]["intake"], lang))
+                              data_notes=intake.lines(record["data"]["intake"], lang),
+                              nav=navigation.links(out_dir, req.month, lang))
         except Exception as e:  # noqa: BLE001
             raise _render_failure(e, None, tmp, out_dir, name, record, what="index.html") from None
         record.update(outcome="ok", exit_code=0, finished=runrecord.iso(finished),
@@ -289,6 +290,10 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
         runrecord.write(tmp / "run.json", record)
         shutil.rmtree(tmp / ".logs", ignore_errors=True)
         publish(tmp, final)
+        try:
+            navigation.write_archive(out_dir)
+        except OSError as e:  # the pack is published; only the list of months is stale
+            tell(f"the pack is published, but the list of months {out_dir / 'index.html'} was not updated: {e}")
     finally:
         stack.close()
         if tmp.exists():

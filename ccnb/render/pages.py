@@ -117,13 +117,13 @@ def _exporter():
 
 
 def to_html(executed_ipynb: str | Path, html_path: str | Path, lang: str = "en", title: str | None = None, *,
-            subtitle: str = "", back_href: str | None = None, back_text: str = "",
-            generated: _dt.datetime | None = None) -> Path:
+            subtitle: str = "", nav: Sequence[tuple] = (), generated: _dt.datetime | None = None) -> Path:
     """Render an executed notebook as a manager's HTML page (no code, no prompts, offline).
 
     ``title`` is the page (and PDF) title; ``subtitle`` goes in the PDF's running
-    header (e.g. ``"Sample Center · October 2026"``); ``back_href``/``back_text``
-    add a link back to the pack's index (screen only). Returns ``html_path``.
+    header (e.g. ``"Sample Center · October 2026"``); ``nav``: links at the top of the page
+    (screen only), ``(href, text, lang or None)``: the pack's index, the same report of the
+    months before and after and in the other language (:mod:`ccnb.pipeline.archive`). Returns ``html_path``.
     """
     import nbformat
 
@@ -142,8 +142,7 @@ def to_html(executed_ipynb: str | Path, html_path: str | Path, lang: str = "en",
             "version": __version__,
             "css": _css("report.css"),
             "print_css": page_css(lang, left=title, right=subtitle, footer=footer),
-            "back_href": back_href,
-            "back_text": back_text,
+            "nav": [tuple(x) + (None,) * (3 - len(x)) for x in nav],
             "footer": footer,
         },
         "metadata": {"name": title},
@@ -279,10 +278,11 @@ def list_files(pack_dir: Path) -> list[dict]:
 def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Mapping[str, Any]],
                headline: Iterable[Mapping[str, Any]], *, center: str = "", generated: _dt.datetime | None = None,
                seconds: float | None = None, data_label: str | None = None, params_label: str | None = None,
-               outcome: str | None = None, data_notes: Sequence[str] = ()) -> Path:
+               outcome: str | None = None, data_notes: Sequence[str] = (), nav: Sequence[tuple] = ()) -> Path:
     """Write ``pack_dir/index.html``: headline figures, links to each report's HTML and PDF, files, run facts.
 
     * ``data_notes``: sentences about the data (tables not supplied, rows set aside, stamps repaired).
+    * ``nav``: links at the top, ``(href, text, lang or None)`` (all months, previous/next month, other language).
 
     * ``entries``: one mapping per report: ``title``, ``html`` and ``pdf`` (paths
       relative to the pack; ``pdf`` may be None).
@@ -336,6 +336,7 @@ def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Ma
         data_label=t("report.data_source", lang, data=data_label) if data_label else None,
         params_label=t("report.params_source", lang, params=params_label) if params_label else None,
         data_title=t("intake.title", lang),
+        nav=[tuple(x) + (None,) * (3 - len(x)) for x in nav],
         data_notes=list(data_notes),
     )
     out = pack_dir / "index.html"
