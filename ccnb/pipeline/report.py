@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+import math
 import os
 import re
 import shutil
@@ -109,6 +110,12 @@ def _out_dir(out: str | Path | None) -> Path:
     return d
 
 
+def _check_timeout(timeout: float | None) -> None:
+    """A cell timeout is a finite number of seconds above 0 (or None: no limit)."""
+    if timeout is not None and not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise ReportError(f"timeout must be a number of seconds above 0, got {timeout!r}")
+
+
 class _Request:
     """Everything :func:`run` checked before writing anything."""
 
@@ -163,6 +170,7 @@ def run(month: str, data: str | Path | None = None, params: str | Path | None = 
     ``ccnb.params.ParamsError``, ``ccnb.data.DataError`` — all before anything is
     written — then :class:`LockBusy`, :class:`NotebookFailed` or :class:`RenderFailed`.
     """
+    _check_timeout(timeout)
     (req,) = prepare(month, data, params, out, lang, notebooks_dir, today=today)
     return build(req, progress=progress, notice=notice, timeout=timeout)
 
@@ -178,6 +186,7 @@ def run_months(spec: str, data: str | Path | None = None, params: str | Path | N
     others; a bad request (params, notebooks, kernel) stops before any month runs.
     Returns ``(month, pack or None, error or None)`` per month.
     """
+    _check_timeout(timeout)
     results: list[tuple[str, Path | None, BaseException | None]] = []
     for req in prepare(spec, data, params, out, lang, notebooks_dir, today=today, multi=True):
         try:
