@@ -18,11 +18,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 
 from ccnb.core import errors
-from ccnb.pipeline import check, cli, output
+from ccnb.pipeline import check, cli, nbrun, output
 from ccnb.render import pages
 
 pytestmark = pytest.mark.slow
@@ -79,6 +80,7 @@ def test_kill_9_during_validation_leaves_no_process_and_no_file(tmp_path, fixtur
     assert not alive, f"processes left running after the kill: {alive}"
     assert not list(test_cache.glob(f"*.tmp-{worker}-*")) and not list(test_cache.glob(f"*.work-{worker}"))
     assert not out.exists() and "Traceback" not in err                # killed before anything was written
+    assert "leaked" not in err                                          # no semaphores, no resource tracker
 
     # the next run checks the same data without a word about leaked semaphores, and finds no problem
     done = subprocess.run([sys.executable, "-m", "ccnb", "validate", "--data", str(fixture_data), "--month", "2026-10"],
@@ -230,3 +232,16 @@ def test_full_tmpfs_keeps_the_previous_pack_and_leaves_no_partial_file(tmpfs, fi
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []   # no temporary folder, no lock
     for f in (out / "_failed").rglob("*.ipynb") if (out / "_failed").exists() else ():
         json.loads(f.read_text(encoding="utf-8"))                            # kept notebooks are whole
+
+
+def test_kernels_write_temporary_files_in_the_run_s_folder(tmp_path):
+    """openpyxl (and anything using ``tempfile``) in a notebook writes under the run's temporary folder,
+    which the run removes (and the next run does, after a kill), not in the system's /tmp."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import tempfile\nprint(tempfile.gettempdir())")]
+    src = tmp_path / "t.ipynb"
+    nbformat.write(nb, src)
+    run_tmp = tmp_path / ".2026-10.tmp-1" / ".tmp"
+    nbrun.execute(src, tmp_path / "done.ipynb", {}, cwd=tmp_path, log_path=tmp_path / "k.log", temp_dir=run_tmp)
+    done = nbformat.read(tmp_path / "done.ipynb", as_version=4)
+    assert done.cells[-1].outputs[0]["text"].strip() == str(run_tmp)
