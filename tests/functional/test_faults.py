@@ -213,14 +213,17 @@ def test_read_only_mount_exits_2_before_validation(tmpfs, fixture_data, capsys):
                                                                   f"{deeper}): Read-only file system [Errno 30]\n")
 
 
-def test_full_tmpfs_keeps_the_previous_pack_and_leaves_no_partial_file(tmpfs, fixture_packs, fixture_data, capsys):
+@pytest.mark.parametrize("previous", [True, False], ids=["holding-a-pack", "empty"])
+def test_full_tmpfs_keeps_the_previous_pack_and_leaves_no_partial_file(tmpfs, fixture_packs, fixture_data, capsys,
+                                                                       previous):
     """A real full disk: the pack needs more than the space left. One line, exit 2 (or the notebook's
     own failure, exit 4, when a notebook hit the full disk first), the old pack intact, nothing half-written."""
     pack = fixture_packs("en")
     size = sum(p.stat().st_size for p in pack.rglob("*") if p.is_file())
-    out = tmpfs("full", f"{size + 160 * 1024}")
-    shutil.copytree(pack, out / "2026-10")
-    before = {p: (out / "2026-10" / p).read_bytes() for p in _files(out / "2026-10")}
+    out = tmpfs("full", f"{size + 160 * 1024}" if previous else f"{size // 3}")
+    if previous:
+        shutil.copytree(pack, out / "2026-10")
+    before = {p: (out / "2026-10" / p).read_bytes() for p in _files(out / "2026-10")} if previous else {}
     code = cli.main(["report", "--month", "2026-10", "--data", str(fixture_data), "--out", str(out),
                      "--notebooks", str(OK), "--quiet"])
     err = capsys.readouterr().err
@@ -228,7 +231,8 @@ def test_full_tmpfs_keeps_the_previous_pack_and_leaves_no_partial_file(tmpfs, fi
     if code == errors.EXIT_USAGE:                                            # ccnb was writing: it says what
         assert err.startswith(f"ccnb: error: cannot write {out}/.2026-10.tmp-{os.getpid()}/"), err
     assert err.startswith("ccnb: error: ") and "No space left on device" in err and "Traceback" not in err
-    assert {p: (out / "2026-10" / p).read_bytes() for p in _files(out / "2026-10")} == before
+    assert ({p: (out / "2026-10" / p).read_bytes() for p in _files(out / "2026-10")} if previous else {}) == before
+    assert (out / "2026-10").exists() == previous                            # nothing half-built published
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []   # no temporary folder, no lock
     for f in (out / "_failed").rglob("*.ipynb") if (out / "_failed").exists() else ():
         json.loads(f.read_text(encoding="utf-8"))                            # kept notebooks are whole
