@@ -33,6 +33,8 @@ from ccnb.core.errors import ReportError
 #: The command that starts the checking process (tests wrap it to make the check slow).
 WORKER = [sys.executable, "-m", "ccnb.pipeline.check"]
 _LEN = 8  # bytes of the length prefix of the request
+#: How long a stopped run waits for the checking process to tidy up before killing it.
+STOP_WAIT_S = 5.0
 
 
 def _load_data(data_dir: Path, month: str, timezone: str):
@@ -69,8 +71,7 @@ def check_data(data_dir: Path, month: str, timezone: str) -> str | None:
         code = proc.wait()
     finally:
         if proc.poll() is None:  # we are being stopped (Ctrl-C, SIGTERM, an error): the child goes too
-            proc.kill()
-            proc.wait()
+            _stop(proc)
         for f in (proc.stdin, proc.stdout):
             try:
                 f.close()
@@ -86,6 +87,25 @@ def check_data(data_dir: Path, month: str, timezone: str) -> str | None:
         raise value
     raise ReportError(f"checking the data in {data_dir} stopped: the checking process died (exit code {code}; "
                       "out of memory? see the system log)")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the checking process as our death would: close its pipe (it tidies up and exits), kill it
+    if it does not, and remove whatever it left."""
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=STOP_WAIT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for p in _leftovers(proc.pid):
+        try:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        except OSError:
+            pass
 
 
 # --------------------------------------------------------------------------- the child

@@ -88,6 +88,32 @@ def test_kill_9_during_validation_leaves_no_process_and_no_file(tmp_path, fixtur
     assert done.returncode == 0 and done.stderr == "", done.stderr
 
 
+@pytest.mark.parametrize("sig, code, line", [(signal.SIGTERM, 143, "ccnb: error: terminated (SIGTERM)"),
+                                             (signal.SIGINT, 130, "ccnb: error: interrupted")])
+def test_stopping_the_run_during_validation_stops_the_check(tmp_path, fixture_data, test_cache, sig, code, line):
+    flag = tmp_path / "checking"
+    env = dict(os.environ, CCNB_CACHE=str(test_cache), CCNB_TEST_FLAG=str(flag))
+    argv = ["report", "--month", "2026-10", "--data", str(fixture_data), "--out", str(tmp_path / "out"),
+            "--notebooks", str(OK)]
+    proc = subprocess.Popen([sys.executable, "-c", PARENT, SLOW_CHECK, *argv], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not flag.exists():
+            assert proc.poll() is None, proc.communicate()
+            psutil.wait_procs([psutil.Process(proc.pid)], timeout=0.05)
+        worker = int(flag.read_text())
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code and err.splitlines()[-1] == line and "Traceback" not in err, err
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive and not list(test_cache.glob(f"*.tmp-{worker}-*"))
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_check_that_dies_is_a_named_error(tmp_path, fixture_data, test_cache, monkeypatch, capsys):
     """The checking process killed by the system (out of memory): one line naming the data folder, not a hang."""
     monkeypatch.setattr(check, "WORKER", [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])
