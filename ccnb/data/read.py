@@ -236,6 +236,23 @@ def parquet_relation_sql(sf: SourceFile) -> str:
            f"FROM read_parquet({sql_string(sf.path)}, file_row_number = true)"
 
 
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+             "UHUGEINT")
+_NUMBERS = _INTEGERS + ("FLOAT", "DOUBLE", "DECIMAL")
+_TIMES = ("TIMESTAMP", "DATE")
+#: Contract type -> the physical (DuckDB) types of a Parquet column that can hold it (text always can).
+STORED_AS = {"float": _NUMBERS, "int": _NUMBERS, "bool": ("BOOLEAN",) + _INTEGERS, "date": _TIMES,
+             "timestamp": _TIMES}
+
+
+def stored_type_fits(col_type: str, stored: str) -> bool:
+    """Whether a Parquet column of DuckDB type ``stored`` can hold values of contract type ``col_type``."""
+    stored = stored.upper()
+    if col_type == "string" or stored.startswith("VARCHAR") or stored == '"NULL"' or stored == "NULL":
+        return True
+    return any(stored == t or stored.startswith((t + "(", t + "_", t + " ")) for t in STORED_AS[col_type])
+
+
 def parquet_schema(con: duckdb.DuckDBPyConnection, sf: SourceFile) -> dict[str, str]:
     """Column name -> DuckDB type of a Parquet file (a DataError when it is not readable Parquet)."""
     try:

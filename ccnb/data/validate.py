@@ -28,6 +28,7 @@ from ccnb.data.read import (
     parquet_schema,
     prepare_csv,
     sql_string,
+    stored_type_fits,
 )
 
 EXAMPLES = 5
@@ -45,14 +46,6 @@ def _line_word(kind: str, file: str = "") -> str:
     return "line" if kind == "csv" else "row"
 
 
-_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-             "UHUGEINT")
-_NUMBERS = _INTEGERS + ("FLOAT", "DOUBLE", "DECIMAL")
-_TIMES = ("TIMESTAMP", "DATE")
-#: Contract type -> the physical (DuckDB) types of a Parquet column that can hold it (text always can).
-STORED_AS = {"float": _NUMBERS, "int": _NUMBERS, "bool": ("BOOLEAN",) + _INTEGERS, "date": _TIMES,
-             "timestamp": _TIMES}
-
 _STORED_EXPECTED = {
     "float": "a numeric Parquet column (or numbers as text)",
     "int": "an integer Parquet column (or whole numbers as text)",
@@ -60,14 +53,6 @@ _STORED_EXPECTED = {
     "date": "a DATE or TIMESTAMP Parquet column (or text like 2026-01-31)",
     "timestamp": "a TIMESTAMP Parquet column (or text like 2026-01-31 09:15:00)",
 }
-
-
-def stored_type_fits(col_type: str, stored: str) -> bool:
-    """Whether a Parquet column of DuckDB type ``stored`` can hold values of contract type ``col_type``."""
-    stored = stored.upper()
-    if col_type == "string" or stored.startswith("VARCHAR") or stored == '"NULL"' or stored == "NULL":
-        return True
-    return any(stored == t or stored.startswith((t + "(", t + "_", t + " ")) for t in STORED_AS[col_type])
 
 
 # ----------------------------------------------------------------------------- conversion
