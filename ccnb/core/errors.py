@@ -8,7 +8,8 @@ code   name       meaning, and what a scheduler should do
 =====  =========  =====================================================================
 0      ok         the pack was published
 1      internal   a bug in ccnb (the traceback is printed): report it, do not retry
-2      usage      bad command line or setup (month, options, notebooks, kernel): fix the job
+2      usage      bad command line or setup (month, options, notebooks, kernel), or an output
+                  folder that cannot be written (read-only, full, no permission): fix the job
 3      data       the data breaks the contract, or the month has none: fix or wait for data
 4      notebook   a notebook raised: read the kept notebook in ``<out>/_failed/``
 5      render     HTML or PDF rendering failed: read the kept notebook in ``<out>/_failed/``
@@ -39,7 +40,8 @@ EXIT_TERMINATED = 143
 EXIT_CODES: dict[int, tuple[str, str]] = {
     EXIT_OK: ("ok", "success: the pack was published"),
     EXIT_INTERNAL: ("internal", "internal error (a bug in ccnb: the traceback is printed)"),
-    EXIT_USAGE: ("usage", "bad command line or setup (month, options, --out, notebooks, kernel)"),
+    EXIT_USAGE: ("usage", "bad command line or setup (month, options, --out, notebooks, kernel), or an "
+                          "output folder that cannot be written (read-only, full disk, no permission)"),
     EXIT_DATA: ("data", "bad data, or no data for the month (the message names table, file, column and rows)"),
     EXIT_NOTEBOOK: ("notebook", "a notebook failed (the message names notebook, cell and error; the executed "
                                 "notebook is kept in <out>/_failed/)"),

@@ -75,6 +75,10 @@ def discover(root: Path, table_names, optional=(), ignore=()) -> tuple[dict[str,
             continue
         if folder:
             parts = sorted(p for p in folder.rglob("*") if p.is_file() and _suffix(p) and not p.name.startswith("."))
+            hollow = _hollow_folders(folder, root)
+            if hollow:
+                problems += hollow
+                continue
             if not parts:
                 problems.append(Problem(t, f"{t}/", None, [], "CSV or Parquet files in the folder", "the folder is empty"))
                 continue
@@ -102,6 +106,18 @@ def discover(root: Path, table_names, optional=(), ignore=()) -> tuple[dict[str,
         problems.append(Problem(None, n, None, [], "files named after contract tables: " + ", ".join(table_names),
                                 f"unknown data file{hint}"))
     return found, problems
+
+
+def _hollow_folders(folder: Path, root: Path) -> list[Problem]:
+    """Problems for folders inside a table's folder that are named like data files but hold none
+    (``interactions/2026-10.parquet/``: a file that became a folder); a Spark-style folder of part files is read."""
+    problems = []
+    for d in sorted(p for p in folder.rglob("*") if p.is_dir() and _suffix(p) and not p.name.startswith((".", "_"))):
+        if not any(f.is_file() and _suffix(f) and not f.name.startswith(".") for f in d.rglob("*")):
+            problems.append(Problem(folder.name, f"{d.relative_to(root).as_posix()}/", None, [],
+                                    f"a {_suffix(d).lstrip('.')} file (or a folder of part files)",
+                                    "a folder named like a data file, with no data file in it"))
+    return problems
 
 
 # ----------------------------------------------------------------------------- encodings
@@ -222,10 +238,33 @@ def parquet_relation_sql(sf: SourceFile) -> str:
            f"FROM read_parquet({sql_string(sf.path)}, file_row_number = true)"
 
 
-def parquet_columns(con: duckdb.DuckDBPyConnection, sf: SourceFile) -> tuple[str, ...]:
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+             "UHUGEINT")
+_NUMBERS = _INTEGERS + ("FLOAT", "DOUBLE", "DECIMAL")
+_TIMES = ("TIMESTAMP", "DATE")
+#: Contract type -> the physical (DuckDB) types of a Parquet column that can hold it (text always can).
+STORED_AS = {"float": _NUMBERS, "int": _NUMBERS, "bool": ("BOOLEAN",) + _INTEGERS, "date": _TIMES,
+             "timestamp": _TIMES}
+
+
+def stored_type_fits(col_type: str, stored: str) -> bool:
+    """Whether a Parquet column of DuckDB type ``stored`` can hold values of contract type ``col_type``."""
+    stored = stored.upper()
+    if col_type == "string" or stored.startswith("VARCHAR") or stored == '"NULL"' or stored == "NULL":
+        return True
+    return any(stored == t or stored.startswith((t + "(", t + "_", t + " ")) for t in STORED_AS[col_type])
+
+
+def parquet_schema(con: duckdb.DuckDBPyConnection, sf: SourceFile) -> dict[str, str]:
+    """Column name -> DuckDB type of a Parquet file (a DataError when it is not readable Parquet)."""
     try:
         rel = con.sql(f"SELECT * FROM read_parquet({sql_string(sf.path)}) LIMIT 0")
     except duckdb.Error as e:
         raise DataError([Problem(sf.table, sf.rel, None, [], "a readable Parquet file",
                                  f"cannot be read as Parquet ({str(e).splitlines()[0]})")]) from None
-    return tuple(rel.columns)
+    return {c: str(t).upper() for c, t in zip(rel.columns, rel.types)}
+
+
+def parquet_nonnull(con: duckdb.DuckDBPyConnection, sf: SourceFile, column: str) -> int:
+    """How many rows of a Parquet file have a value in ``column``."""
+    return con.execute(f"SELECT count({ident(column)}) FROM read_parquet({sql_string(sf.path)})").fetchall()[0][0]

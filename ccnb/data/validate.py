@@ -26,14 +26,17 @@ from ccnb.data.quarantine import (
     set_aside,
 )
 from ccnb.data.read import (
+    PARQUET_SUFFIXES,
     SourceFile,
     check_csv_rejects,
     csv_relation_sql,
     ident,
-    parquet_columns,
+    parquet_nonnull,
     parquet_relation_sql,
+    parquet_schema,
     prepare_csv,
     sql_string,
+    stored_type_fits,
 )
 from ccnb.data.sources import MappedTable, mapping_error
 
@@ -45,8 +48,20 @@ _OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
 NON_EMPTY = ("interactions",)
 
 
-def _line_word(kind: str) -> str:
+def _line_word(kind: str, file: str = "") -> str:
+    """``line`` for a CSV file's line numbers, ``row`` for Parquet and DataFrame rows (by the file when known)."""
+    if file:
+        return "row" if file.lower().endswith(PARQUET_SUFFIXES) or file.endswith(" DataFrame") else "line"
     return "line" if kind == "csv" else "row"
+
+
+_STORED_EXPECTED = {
+    "float": "a numeric Parquet column (or numbers as text)",
+    "int": "an integer Parquet column (or whole numbers as text)",
+    "bool": "a BOOLEAN Parquet column (or 1/0, or true/false as text)",
+    "date": "a DATE or TIMESTAMP Parquet column (or text like 2026-01-31)",
+    "timestamp": "a TIMESTAMP Parquet column (or text like 2026-01-31 09:15:00)",
+}
 
 
 # ----------------------------------------------------------------------------- conversion
@@ -122,9 +137,8 @@ class TableBuilder:
         n = self.con.execute(f"SELECT count(*) FROM {relation} WHERE {where}").fetchall()[0][0]
         rows = self.con.execute(
             f"SELECT _file, _row, {show} FROM {relation} WHERE {where} ORDER BY _file, _row LIMIT {EXAMPLES}").fetchall()
-        lw = _line_word(self.kind)
         multi = len(self.files) > 1
-        ex = [f"{(r[0] + ' ') if multi else ''}{lw} {r[1]}: {r[2]}" for r in rows]
+        ex = [f"{(r[0] + ' ') if multi else ''}{_line_word(self.kind, r[0])} {r[1]}: {r[2]}" for r in rows]
         return [r[1] for r in rows], ex, n
 
     def _file_of(self, relation: str, where: str) -> str:
@@ -174,15 +188,23 @@ class TableBuilder:
                 sql = csv_relation_sql(sf, f"ccnb_rejects_{self.spec.name}_{i}")
             else:
                 self.kind = "parquet"
-                cols = parquet_columns(self.con, sf)
+                schema = parquet_schema(self.con, sf)
+                cols = tuple(schema)
                 self._check_columns(sf.rel, cols)
+                self._check_stored_types(sf, schema)
                 sql = parquet_relation_sql(sf)
             parts.append(sql)
         if self.problems:
             return None
         raw = f"raw_{self.spec.name}"
         union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {union}")
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {union}")
+        except (duckdb.ConversionException, duckdb.BinderException, duckdb.InvalidInputException) as e:
+            self.problems.append(Problem(self.spec.name, ", ".join(self.files), None, [],
+                                         "files whose columns have types that combine (one type per column)",
+                                         f"the files cannot be read together ({str(e).splitlines()[0]})"))
+            return None
         for i, sf in enumerate(sources):
             if sf.kind == "csv" and self._has(f"ccnb_rejects_{self.spec.name}_{i}"):
                 check_csv_rejects(self.con, sf, f"ccnb_rejects_{self.spec.name}_{i}")
@@ -206,6 +228,22 @@ class TableBuilder:
         except duckdb.Error as e:
             raise mapping_error(self.con, m, e) from None
         return raw
+
+    def _check_stored_types(self, sf: SourceFile, schema: dict[str, str]) -> None:
+        """A Parquet column whose physical type cannot hold the contract's (``arrival_ts`` as int64): one
+        problem naming file, column, the stored type and the expected one (as CSV values get)."""
+        spec = self.spec
+        for name, stored in schema.items():
+            if name in spec.names:
+                col = spec.column(name)
+            elif spec.extra_prefix and name.startswith(spec.extra_prefix):
+                col = Column(name, spec.extra_type, "form item", nullable=True)
+            else:
+                continue
+            if stored_type_fits(col.type, stored) or not parquet_nonnull(self.con, sf, name):
+                continue
+            self.problems.append(Problem(spec.name, sf.rel, name, [], _STORED_EXPECTED[col.type],
+                                         f"the column is stored as {stored}, which cannot hold {col.type} values"))
 
     def load_frame(self, df: pd.DataFrame) -> str | None:
         self.kind = "frame"
@@ -262,26 +300,36 @@ class TableBuilder:
         return True
 
     def _check_time_zones(self, raw: str, types: dict) -> None:
+        """Per file (docs/data.md: "a file may carry UTC offsets on every row"): a file mixing rows with and
+        without an offset names the rows of the minority; a file of local times must not name times a
+        daylight-saving change skipped."""
         for col in self.spec.columns:
             if col.type != "timestamp" or col.name not in types or not types[col.name].startswith("VARCHAR"):
                 continue
             c = ident(col.name)
             v = f"NULLIF(trim({c}), '')"
             has = f"regexp_matches({v}, {sql_string(_OFFSET_RE)})"
-            with_off, without = self.con.execute(
-                f"SELECT count_if({has}), count_if({v} IS NOT NULL AND NOT {has}) FROM {raw}").fetchall()[0]
-            if with_off and without:
-                minority = has if with_off < without else f"{v} IS NOT NULL AND NOT {has}"
-                self.add(col.name, "some timestamps carry a UTC offset and others do not",
-                         "all timestamps of a column with an offset (e.g. +08:00) or all without (local time)",
-                         minority, f"'''' || {c} || ''''", raw, stop=True)
-            elif without:
-                ts = f"TRY_CAST({v} AS TIMESTAMP)"
-                gap = f"{ts} IS NOT NULL AND timezone({sql_string(self.tz)}, timezone({sql_string(self.tz)}, {ts})) <> {ts}"
-                if self.con.execute(f"SELECT count_if({gap}) FROM {raw}").fetchall()[0][0]:
-                    self.add(col.name, f"local times that do not exist in {self.tz} (skipped by a daylight-saving change)",
-                             "wall-clock times that exist in the center's time zone", gap, f"'''' || {c} || ''''", raw,
-                             stop=True)
+            lacks = f"{v} IS NOT NULL AND NOT {has}"
+            per_file = self.con.execute(f"SELECT _file, count_if({has}), count_if({lacks}) FROM {raw} "
+                                        f"GROUP BY _file ORDER BY _file").fetchall()
+            local = []
+            for file, with_off, without in per_file:
+                if with_off and without:
+                    minority = has if with_off < without else lacks
+                    self.add(col.name, "some timestamps carry a UTC offset and others do not",
+                             "all timestamps of a column with an offset (e.g. +08:00) or all without (local time)",
+                             f"_file = {sql_string(file)} AND {minority}", f"'''' || {c} || ''''", raw, file=file, stop=True)
+                elif without:
+                    local.append(file)
+            if not local:
+                continue
+            ts = f"TRY_CAST({v} AS TIMESTAMP)"
+            gap = (f"_file IN ({', '.join(sql_string(f) for f in local)}) AND {ts} IS NOT NULL AND "
+                   f"timezone({sql_string(self.tz)}, timezone({sql_string(self.tz)}, {ts})) <> {ts}")
+            if self.con.execute(f"SELECT count_if({gap}) FROM {raw}").fetchall()[0][0]:
+                self.add(col.name, f"local times that do not exist in {self.tz} (skipped by a daylight-saving change)",
+                         "wall-clock times that exist in the center's time zone", gap, f"'''' || {c} || ''''", raw,
+                         stop=True)
 
     def check_values(self, t: str) -> None:
         spec = self.spec
@@ -295,13 +343,18 @@ class TableBuilder:
                 vals = ", ".join(sql_string(a) for a in col.allowed)
                 conds.append((col, f"{c} IS NOT NULL AND {c} NOT IN ({vals})", "values outside the allowed set",
                               "one of " + ", ".join(col.allowed), f"not_allowed:{col.name}"))
+            finite = "true"
+            if col.type == "float":  # inf (e.g. 1e309 in a CSV), -inf and nan are no amounts
+                finite = f"isfinite({c})"
+                conds.append((col, f"{c} IS NOT NULL AND NOT {finite}", "values that are not finite numbers",
+                              "a finite number (not inf or nan)", f"not_finite:{col.name}"))
             if col.min is not None or col.max is not None:
                 lo = f"{c} < {col.min}" if col.min is not None else "false"
                 hi = f"{c} > {col.max}" if col.max is not None else "false"
                 what = "negative or absurd durations" if col.unit == "s" else "values out of range"
                 unit = f" {col.unit}" if col.unit and not col.unit[0].isdigit() else ""
                 rng = (f"between {col.min:g} and {col.max:g}{unit}" if col.max is not None else f"at least {col.min:g}{unit}")
-                conds.append((col, f"{c} IS NOT NULL AND ({lo} OR {hi})", what, rng, f"out_of_range:{col.name}"))
+                conds.append((col, f"{c} IS NOT NULL AND {finite} AND ({lo} OR {hi})", what, rng, f"out_of_range:{col.name}"))
         if conds:
             counts = self.con.execute("SELECT " + ", ".join(f"count_if({w})" for _, w, _, _, _ in conds) + f" FROM {t}").fetchall()[0]
             for (col, where, found, expected, rule), n in zip(conds, counts):
@@ -342,8 +395,7 @@ def check_foreign_keys(con: duckdb.DuckDBPyConnection, spec: Table, present: set
         n = con.execute(f"SELECT count(*) FROM {spec.name} WHERE {where}").fetchall()[0][0]
         if n:
             rows = con.execute(f"SELECT _file, _row, {c} FROM {spec.name} WHERE {where} ORDER BY _file, _row LIMIT {EXAMPLES}").fetchall()
-            lw = _line_word(kind)
-            ex = [f"{(r[0] + ' ') if len(files) > 1 else ''}{lw} {r[1]}: '{r[2]}'" for r in rows]
+            ex = [f"{(r[0] + ' ') if len(files) > 1 else ''}{_line_word(kind, r[0])} {r[1]}: '{r[2]}'" for r in rows]
             fl = ", ".join(sorted({r[0] for r in rows}))
             if quarantine:
                 set_aside(con, spec.name, spec.name, where, f"unknown_{fk.column}",

@@ -13,4 +13,6 @@ class ParamsError(ValueError):
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    #: No key outside the schema; no ``.nan`` or ``.inf`` for any number (a NaN target compares false with
+    #: everything, so it would score nothing and say nothing).
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)

@@ -43,6 +43,11 @@ class Kpi(Section):
     def _known_kpis(cls, v: dict[str, float]) -> dict[str, float]:
         return _known(v)
 
+    @field_validator("targets", "floors", "bands")
+    @classmethod
+    def _in_domain(cls, v: dict) -> dict:
+        return _in_domain(v)
+
     @field_validator("weights")
     @classmethod
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
@@ -68,6 +73,32 @@ def _known(keys):
     if unknown:
         raise ValueError(f"unknown KPI key(s) {', '.join(unknown)} (known: {', '.join(REGISTRY)})")
     return keys
+
+
+#: The values a KPI can take, by unit (``ccnb.catalog.kpis``): its targets, floors and bands lie within them.
+DOMAINS: dict[str, tuple[float, float | None, str]] = {
+    "share": (0, 1, "a share between 0 and 1 (0.8 = 80 %)"),
+    "s": (0, None, "seconds, at least 0"),
+    "points": (0, 100, "points between 0 and 100"),
+    "nps": (-100, 100, "an NPS between -100 and 100"),
+    "count": (0, None, "a count, at least 0"),
+    "rate/yr": (0, None, "a yearly rate, at least 0 (0.15 = 15 % a year)"),
+}
+
+
+def _in_domain(v: dict) -> dict:
+    """KPI key -> level(s), or a ``ValueError`` naming each level outside its KPI's domain."""
+    bad = []
+    for key, level in v.items():
+        if key not in REGISTRY:
+            continue  # reported by _known
+        lo, hi, what = DOMAINS[REGISTRY[key].unit]
+        for x in level if isinstance(level, (tuple, list)) else (level,):
+            if x < lo or (hi is not None and x > hi):
+                bad.append(f"{key} must be {what}, got {x:g}")
+    if bad:
+        raise ValueError("; ".join(bad))
+    return v
 
 
 def _sum_to_one(v: dict[str, float]) -> dict[str, float]:

@@ -13,6 +13,7 @@ zone; ``$CCNB_TODAY`` fixes "today") or a backfill range ``YYYY-MM..YYYY-MM``.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import traceback
@@ -79,6 +80,17 @@ def _month(value: str) -> str:
     return spec
 
 
+def _seconds(value: str) -> float:
+    """``--timeout``: a finite number of seconds above 0 (0, negative, nan or inf would mean no limit, silently)."""
+    try:
+        s = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: {value!r}") from None
+    if not math.isfinite(s) or s <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {value!r}")
+    return s
+
+
 def _codes_epilog() -> str:
     return "exit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, (_, text) in EXIT_CODES.items())
 
@@ -107,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", choices=("en", "zh"), help="report language (default: params report.lang)")
     r.add_argument("--notebooks", type=Path, metavar="DIR",
                    help=f"notebooks to run (default: $CCNB_NOTEBOOKS or {_short(config.NOTEBOOKS_DIR)})")
-    r.add_argument("--timeout", type=float, metavar="S", help="longest a notebook cell may run, seconds")
+    r.add_argument("--timeout", type=_seconds, metavar="S", help="longest a notebook cell may run, seconds (> 0)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress lines (errors and notes still on stderr)")
     r.add_argument("--engine", choices=("duckdb", "spark"),
                    help="where KPI aggregates and interval series run (default: params engine.name, duckdb)")

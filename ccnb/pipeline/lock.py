@@ -186,6 +186,8 @@ class RunLock:
             return
         try:
             self.path.unlink(missing_ok=True)   # remove while still holding it (see the module docstring)
+        except OSError:  # a disk gone read-only: the lock is still released (closed); the next run takes it over
+            pass
         finally:
             os.close(self.fd)
             self.fd = None

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -148,8 +149,11 @@ def _last_started_cell(executed: Path) -> tuple[int, str] | None:
 
 
 def execute(notebook: Path, executed: Path, parameters: dict[str, Any], *, cwd: Path, log_path: Path,
-            kernel_name: str | None = None, timeout: float | None = None) -> None:
-    """Run one notebook with papermill into ``executed``; raises ``PapermillExecutionError`` (or kernel errors)."""
+            kernel_name: str | None = None, timeout: float | None = None, temp_dir: Path | None = None) -> None:
+    """Run one notebook with papermill into ``executed``; raises ``PapermillExecutionError`` (or kernel errors).
+
+    ``temp_dir`` becomes the kernel's ``TMPDIR`` (a folder the run owns and removes: openpyxl's
+    temporary files of a killed or failed notebook go with it)."""
     import papermill as pm
 
     kernel_name = kernel_name or config.KERNEL_NAME
@@ -159,6 +163,9 @@ def execute(notebook: Path, executed: Path, parameters: dict[str, Any], *, cwd: 
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "JUPYTER_PLATFORM_DIRS": "1",
     }
+    if temp_dir is not None:
+        Path(temp_dir).mkdir(parents=True, exist_ok=True)
+        env["TMPDIR"] = str(temp_dir)
     km = _kernel_manager(kernel_name, env, log_path)
     pm_log = logging.getLogger("papermill")
     level = pm_log.level
@@ -173,6 +180,47 @@ def execute(notebook: Path, executed: Path, parameters: dict[str, Any], *, cwd: 
         pm_log.setLevel(level)
         _shutdown(km)
         _close_log(km)
+
+
+def finish_notebook(executed: Path, source: Path, tmp: Path, final: Path) -> None:
+    """Make an executed notebook fit to publish: the run's temporary folder (``.2026-10.tmp-<pid>``, in the
+    injected parameters and in any output that printed a path) becomes the pack's folder, and the cells
+    papermill added get fixed ids instead of random ones, so that two runs differ only in timestamps."""
+    nb = json.loads(Path(executed).read_text(encoding="utf-8"))
+    try:
+        source_ids = {c.get("id") for c in json.loads(Path(source).read_text(encoding="utf-8")).get("cells", [])}
+    except (OSError, ValueError):
+        source_ids = set()
+    source_ids.discard(None)
+    used = set()
+    for i, cell in enumerate(nb.get("cells", [])):
+        cid = cell.get("id")
+        if cid is None or (cid in source_ids and cid not in used):
+            used.add(cid)
+            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        base = "injected-parameters" if "injected-parameters" in tags else f"ccnb-cell-{i + 1}"
+        new, n = base, 1
+        while new in source_ids or new in used:
+            n += 1
+            new = f"{base}-{n}"
+        cell["id"] = new
+        used.add(new)
+    nb = _replace_text(nb, Path(tmp).name, Path(final).name)
+    part = Path(executed).with_name(f".{Path(executed).name}.part")
+    part.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(part, executed)
+
+
+def _replace_text(value: Any, old: str, new: str) -> Any:
+    """``value`` (parsed JSON) with ``old`` replaced by ``new`` in every string, keys included."""
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_replace_text(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {_replace_text(k, old, new): _replace_text(v, old, new) for k, v in value.items()}
+    return value
 
 
 def _shutdown(km) -> None:
@@ -216,4 +264,4 @@ def describe_failure(e: Exception, nb: Path, executed: Path) -> dict[str, Any]:
 
 
 __all__ = ["PARAMETERS", "check_kernel", "check_notebook", "check_stem", "describe_failure", "execute",
-           "first_line", "select_notebooks"]
+           "finish_notebook", "first_line", "select_notebooks"]

@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+import math
 import os
 import re
 import shutil
@@ -50,22 +51,25 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ccnb.core import config, months
-from ccnb.core.errors import NotebookFailed, RenderFailed, ReportError
+from ccnb.core.errors import ReportError
 from ccnb.core.months import parse_month
 from ccnb.i18n.fmt import month_name
 from ccnb.i18n.labels import LANGS, t
 from ccnb.params import ParamsError, load_params
 from ccnb.pipeline import intake, navigation, runrecord
 from ccnb.pipeline.check import check_data
+from ccnb.pipeline.failed import notebook_failure, render_failure
 from ccnb.pipeline.lock import RunLock, lock_path
-from ccnb.pipeline.nbrun import check_kernel, check_notebook, describe_failure, execute, select_notebooks
+from ccnb.pipeline.nbrun import check_kernel, check_notebook, execute, finish_notebook, select_notebooks
+from ccnb.pipeline.output import OUTPUT_ERRNOS, Stage, check_writable, is_output_error
 from ccnb.pipeline.publish import publish, recover, recover_all, temp_name
 from ccnb.pipeline.runrecord import versions
 from ccnb.render import pages
 
 #: Environment variable naming the notebooks folder when neither an argument nor ``--notebooks`` does.
 NOTEBOOKS_ENV = "CCNB_NOTEBOOKS"
-PACK_DIRS = ("notebooks", "pdf", "files", "restricted", "summary", ".logs")
+#: ``.tmp`` is the kernels' TMPDIR (openpyxl's temporary files ...): removed with the run's temporary folder.
+PACK_DIRS = ("notebooks", "pdf", "files", "restricted", "summary", ".logs", ".tmp")
 #: How long a run retries a held lock before giving up (exit 7): another run tidying up a
 #: killed run's leftovers holds a pack's lock for a moment.
 LOCK_WAIT_S = 3.0
@@ -106,7 +110,14 @@ def _out_dir(out: str | Path | None) -> Path:
             raise ReportError(f"output folder {d}: {parent} is a file, not a folder")
         if parent.exists():
             break
+    check_writable(d)  # a read-only or foreign output folder: exit 2 now, not after validation
     return d
+
+
+def _check_timeout(timeout: float | None) -> None:
+    """A cell timeout is a finite number of seconds above 0 (or None: no limit)."""
+    if timeout is not None and not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise ReportError(f"timeout must be a number of seconds above 0, got {timeout!r}")
 
 
 class _Request:
@@ -163,6 +174,7 @@ def run(month: str, data: str | Path | None = None, params: str | Path | None = 
     ``ccnb.params.ParamsError``, ``ccnb.data.DataError`` — all before anything is
     written — then :class:`LockBusy`, :class:`NotebookFailed` or :class:`RenderFailed`.
     """
+    _check_timeout(timeout)
     (req,) = prepare(month, data, params, out, lang, notebooks_dir, today=today)
     return build(req, progress=progress, notice=notice, timeout=timeout)
 
@@ -178,6 +190,7 @@ def run_months(spec: str, data: str | Path | None = None, params: str | Path | N
     others; a bad request (params, notebooks, kernel) stops before any month runs.
     Returns ``(month, pack or None, error or None)`` per month.
     """
+    _check_timeout(timeout)
     results: list[tuple[str, Path | None, BaseException | None]] = []
     for req in prepare(spec, data, params, out, lang, notebooks_dir, today=today, multi=True):
         try:
@@ -201,18 +214,26 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
     fingerprint = runrecord.data_fingerprint(req.data_dir)
 
     final = out_dir / name
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lock = RunLock(lock_path(out_dir, name), what=str(final)).acquire(wait=LOCK_WAIT_S)
+    stage = Stage("the output folder", out_dir)  # what is being written, for a full or read-only disk
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = RunLock(lock_path(out_dir, name), what=str(final))
+        stage.at(f"the run lock of {name}", lock.path)
+        lock.acquire(wait=LOCK_WAIT_S)
+    except OSError as e:
+        raise stage.error(e) from None
     tmp = out_dir / temp_name(name)
     notes: list[str] = []
     stack = contextlib.ExitStack()  # the PDF printer's child process, closed whatever happens
     try:
+        stage.at("tidying up what a killed run left", out_dir)
         if lock.recovered is not None:
             notes.append(lock.recovered_message())
         notes += recover(out_dir, name)
         notes += recover_all(out_dir, skip=name)
         for n in notes:
             tell(n)
+        stage.at("the pack's temporary folder", tmp)
         if tmp.exists():
             shutil.rmtree(tmp)
         for sub in PACK_DIRS:
@@ -249,26 +270,34 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
             stem = nb.stem
             executed = tmp / "notebooks" / nb.name
             t0 = time.time()
+            stage.at(f"the executed notebook {nb.name}", executed)
             try:
                 execute(nb, executed, parameters, cwd=req.nb_dir, log_path=tmp / ".logs" / f"{stem}.log",
-                        timeout=timeout)
+                        timeout=timeout, temp_dir=tmp / ".tmp")
             except Exception as e:  # noqa: BLE001 - every way a notebook can fail is reported the same way
                 say(f"[{i}/{len(req.notebooks)}] {stem} ... failed after {time.time() - t0:.0f} s")
-                raise _notebook_failure(e, nb, executed, tmp, out_dir, name, record) from None
+                if isinstance(e, OSError) and e.errno in OUTPUT_ERRNOS:  # papermill could not save it
+                    raise stage.error(e) from None
+                raise notebook_failure(e, nb, executed, tmp, out_dir, name, record) from None
+            finish_notebook(executed, nb, tmp, final)
             t1 = time.time()
             summary = read_summary(tmp, stem)
             title = summary.get("title") or pretty_name(stem)
             try:
+                stage.at(f"the HTML page of {stem}", tmp / f"{stem}.html")
                 pages.to_html(executed, tmp / f"{stem}.html", lang, title=title, subtitle=subtitle,
                               nav=navigation.links(out_dir, req.month, lang, f"{stem}.html"))
                 t2 = time.time()
                 pdf = None
                 if prm.report.pdf:
+                    stage.at(f"the PDF of {stem}", tmp / "pdf" / f"{stem}.pdf")
                     pdf = pages.to_pdf(tmp / f"{stem}.html", tmp / "pdf" / f"{stem}.pdf", printer=printer)
                 t3 = time.time()
             except pages.RenderError as e:
                 say(f"[{i}/{len(req.notebooks)}] {stem} ... rendering failed")
-                raise _render_failure(e, nb, tmp, out_dir, name, record) from None
+                if is_output_error(e):
+                    raise stage.error(e) from None
+                raise render_failure(e, nb, tmp, out_dir, name, record) from None
             record["notebooks"].append({"name": nb.name, "title": title, "seconds": round(t3 - t0, 2),
                                         "execute_s": round(t1 - t0, 2), "html_s": round(t2 - t1, 2),
                                         "pdf_s": round(t3 - t2, 2)})
@@ -278,22 +307,32 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
 
         finished = time.time()
         headline = [read_summary(tmp, nb.stem) for nb in req.notebooks]
+        stage.at("index.html", tmp / "index.html")
         try:
             pages.index_html(tmp, req.month, lang, entries, headline, center=center, seconds=finished - started,
                               data_label=_shown_path(req.data_dir), params_label=_shown_path(req.params_path),
                               data_notes=intake.lines(record["data"]["intake"], lang),
                               nav=navigation.links(out_dir, req.month, lang))
         except Exception as e:  # noqa: BLE001
-            raise _render_failure(e, None, tmp, out_dir, name, record, what="index.html") from None
+            if is_output_error(e):
+                raise stage.error(e) from None
+            raise render_failure(e, None, tmp, out_dir, name, record, what="index.html") from None
         record.update(outcome="ok", exit_code=0, finished=runrecord.iso(finished),
                       seconds=round(finished - started, 2))
+        stage.at("the run record run.json", tmp / "run.json")
         runrecord.write(tmp / "run.json", record)
         shutil.rmtree(tmp / ".logs", ignore_errors=True)
+        shutil.rmtree(tmp / ".tmp", ignore_errors=True)
+        stage.at(f"publishing {name}", final)
         publish(tmp, final)
         try:
             navigation.write_archive(out_dir)
         except OSError as e:  # the pack is published; only the list of months is stale
             tell(f"the pack is published, but the list of months {out_dir / 'index.html'} was not updated: {e}")
+    except OSError as e:
+        if not is_output_error(e):
+            raise
+        raise stage.error(e) from None
     finally:
         stack.close()
         if tmp.exists():
@@ -303,72 +342,12 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
     return final
 
 
-# --------------------------------------------------------------------------- failures
-def _failed_dir(out_dir: Path, name: str) -> Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    d = out_dir / "_failed" / f"{name}-{stamp}"
-    n = 1
-    while True:
-        try:
-            d.mkdir(parents=True)
-            return d
-        except FileExistsError:
-            n += 1
-            d = out_dir / "_failed" / f"{name}-{stamp}-{n}"
-
-
-def _keep_failed(out_dir: Path, name: str, record: dict, files: list[Path], error: str, code: int,
-                 notebook: str | None) -> Path:
-    d = _failed_dir(out_dir, name)
-    for f in files:
-        if f.is_file():
-            shutil.copy2(f, d / f.name)
-    record.update(outcome="failed", exit_code=code, error=error, failed_notebook=notebook, kept=str(d),
-                  finished=runrecord.iso())
-    runrecord.write(d / "run.json", record)
-    return d
-
-
 def _shown_path(p: Path) -> str:
     """A path as the index page shows it: relative to the project when inside it."""
     try:
         return p.resolve().relative_to(config.PROJECT_DIR).as_posix()
     except ValueError:
         return str(p)
-
-
-def _rel(p: Path) -> str:
-    try:
-        return str(p.relative_to(Path.cwd()))
-    except ValueError:
-        return str(p)
-
-
-def _notebook_failure(e: Exception, nb: Path, executed: Path, tmp: Path, out_dir: Path, name: str,
-                      record: dict) -> NotebookFailed:
-    f = describe_failure(e, nb, executed)
-    error = f"notebook {nb.name} failed in {f['what']}"
-    d = _keep_failed(out_dir, name, record, [executed], error, NotebookFailed.exit_code, nb.name)
-    log = tmp / ".logs" / f"{nb.stem}.log"
-    if log.is_file():
-        shutil.copy2(log, d / "kernel.log")
-    kept = d / nb.name
-    msg = error + (f"; executed notebook kept in {_rel(kept)}" if kept.exists() else f"; details in {_rel(d)}")
-    return NotebookFailed(msg, notebook=nb.name, cell=f["cell"], source_line=f["line"], ename=f["ename"],
-                          evalue=f["evalue"], failed_dir=d)
-
-
-def _render_failure(e: Exception, nb: Path | None, tmp: Path, out_dir: Path, name: str, record: dict,
-                    what: str | None = None) -> RenderFailed:
-    if nb is None:
-        error = f"rendering {what} failed: {type(e).__name__}: {e}"
-        files: list[Path] = []
-    else:
-        error = f"rendering {nb.stem} failed: {e}"
-        files = [tmp / "notebooks" / nb.name, tmp / f"{nb.stem}.html"]
-    d = _keep_failed(out_dir, name, record, files, error, RenderFailed.exit_code, nb.name if nb else None)
-    return RenderFailed(f"{error}; executed notebook kept in {_rel(d)}" if nb else f"{error}; record in {_rel(d)}",
-                        notebook=nb.name if nb else "", failed_dir=d)
 
 
 __all__ = ["build", "pack_name", "prepare", "run", "run_months"]

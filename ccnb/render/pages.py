@@ -39,7 +39,21 @@ LAST_PDF_WARNINGS: list[str] = []
 
 
 class RenderError(RuntimeError):
-    """An HTML or PDF could not be produced; the message names the file and the cause."""
+    """An HTML or PDF could not be produced; the message names the file and the cause.
+
+    ``errno``: the system's error number when the cause was an ``OSError`` (a full disk ...); it
+    survives the printing child process, where the exception's cause does not."""
+
+    def __init__(self, message: str, errno: int | None = None):
+        super().__init__(message)
+        self.errno = errno
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.errno))
+
+
+def _errno(e: BaseException) -> int | None:
+    return e.errno if isinstance(e, OSError) else None
 
 
 def html_lang(lang: str) -> str:
@@ -150,7 +164,7 @@ def to_html(executed_ipynb: str | Path, html_path: str | Path, lang: str = "en",
     try:
         body, _ = _exporter().from_notebook_node(nb, resources=resources)
     except Exception as e:  # noqa: BLE001
-        raise RenderError(f"{src.name}: HTML conversion failed: {type(e).__name__}: {e}") from e
+        raise RenderError(f"{src.name}: HTML conversion failed: {type(e).__name__}: {e}", _errno(e)) from e
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_text(body, encoding="utf-8")
     return dst
@@ -244,7 +258,7 @@ def to_pdf(html_path: str | Path, pdf_path: str | Path, *, printer: Printer | No
         HTML(filename=str(src), base_url=str(src.parent.resolve()) + "/",
              url_fetcher=URLFetcher(allowed_protocols={"file", "data"}), media_type="print").write_pdf(str(dst))
     except Exception as e:  # noqa: BLE001
-        raise RenderError(f"{src.name}: PDF conversion failed: {type(e).__name__}: {e}") from e
+        raise RenderError(f"{src.name}: PDF conversion failed: {type(e).__name__}: {e}", _errno(e)) from e
     finally:
         log.removeHandler(handler)
     return dst

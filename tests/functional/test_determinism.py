@@ -42,3 +42,30 @@ def test_two_runs_give_the_same_tables(payload_packs, notebooks):
     assert files and files == digests(second, "files")                     # ... and the same exports
     restricted = digests(first, "restricted")
     assert restricted == digests(second, "restricted")
+
+
+#: Notebook metadata that records when (and how long) a cell or notebook ran.
+TIMES = ("start_time", "end_time", "duration", "execution")
+
+
+def untimed(value, pack):
+    """A parsed executed notebook without its timestamps, its pack's folder shown as ``<pack>``."""
+    if isinstance(value, dict):
+        return {k: untimed(v, pack) for k, v in value.items() if k not in TIMES}
+    if isinstance(value, list):
+        return [untimed(v, pack) for v in value]
+    if isinstance(value, str):
+        return value.replace(str(pack.parent), "<out>")
+    return value
+
+
+def test_two_runs_give_the_same_notebooks_but_for_timestamps(payload_packs, notebooks):
+    """Issue 19: a rerun differs only in timestamps (no random cell id), and no published notebook
+    names the temporary folder it was built in (``.2026-10.tmp-<pid>``)."""
+    (first, _), (second, _) = payload_packs
+    for nb in notebooks:
+        texts = [(p / "notebooks" / nb.name).read_text(encoding="utf-8") for p in (first, second)]
+        assert ".tmp-" not in texts[0] and ".tmp-" not in texts[1], nb.name
+        a, b = (untimed(json.loads(t), p) for t, p in zip(texts, (first, second)))
+        assert [c.get("id") for c in a["cells"]] == [c.get("id") for c in b["cells"]], nb.name
+        assert a == b, nb.name

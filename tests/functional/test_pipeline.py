@@ -56,7 +56,9 @@ def test_executed_notebook_got_the_parameters(fixture_packs, fixture_data):
     assert 'month = "2026-10"' in src and 'lang = "en"' in src
     assert f'data_dir = "{fixture_data.resolve()}"' in src
     assert re.search(r'params_path = "/.+/params/default\.yaml"', src)
-    assert re.search(r'out_dir = "/.+/\.2026-10\.tmp-\d+"', src)     # built aside, then swapped in
+    # built aside in .2026-10.tmp-<pid>, then swapped in: the published notebook names the pack, not the temp folder
+    assert re.search(r'out_dir = "/.+/reports\d*/2026-10"', src)
+    assert ".tmp-" not in (fixture_packs("en") / "notebooks" / "00_summary.ipynb").read_text(encoding="utf-8")
 
 
 def test_manager_html_has_the_table_and_no_code(fixture_packs):
