@@ -40,11 +40,16 @@ class Column:
     description: str
     unit: str = ""
     nullable: bool = False
-    #: ``False`` for columns a file may leave out entirely (filled with NULL).
+    #: ``False`` for columns a file may leave out entirely (filled with NULL). A nullable column
+    #: is never required: a center whose system does not record it leaves it out.
     required: bool = True
     allowed: Sequence[str] | None = None
     min: float | None = None
     max: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.nullable:
+            object.__setattr__(self, "required", False)
 
     @property
     def duckdb_type(self) -> str:
@@ -80,7 +85,8 @@ class Table:
     #: Extra columns matching this prefix are allowed (e.g. QA form items).
     extra_prefix: str | None = None
     extra_type: str | None = None
-    required_table: bool = True
+    #: Only ``interactions`` (the per-contact log) is required; every other table may be absent.
+    required_table: bool = False
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -106,6 +112,7 @@ INTERACTIONS = Table(
     ),
     key=("contact_id",),
     time_column="arrival_ts",
+    required_table=True,
     columns=(
         Column("contact_id", "string", "Unique contact identifier."),
         Column("channel", "string", "Contact channel.", allowed=("voice", "chat", "email")),
@@ -276,7 +283,6 @@ CALENDAR = Table(
         "(params `center.country`). Future rows (the forecast horizon) are expected."
     ),
     key=("date", "kind", "name"),
-    required_table=False,
     columns=(
         Column("date", "date", "Day of the event."),
         Column("kind", "string", "Event kind.", allowed=("holiday", "workday", "promotion", "billing", "outage", "other")),
@@ -308,7 +314,9 @@ def markdown() -> str:
         "A data folder holds one entry per table, named after it: `<table>.parquet`, `<table>.csv`,",
         "`<table>.csv.gz`, or a folder `<table>/` of such files (e.g. one file per month). CSV may be",
         "UTF-8 (with or without BOM) or GBK/GB18030, as Chinese systems export it; the encoding is detected.",
-        "Tables marked optional may be absent. Every file is validated before any analysis runs;",
+        "Only `interactions` is required; tables marked optional may be absent, and so may any nullable",
+        "column (it is read as empty). Each report says what it could not show for want of data.",
+        "Every file is validated before any analysis runs;",
         "an error names the table, file, column, first offending rows (CSV line numbers) and what was expected.",
         "",
     ]
