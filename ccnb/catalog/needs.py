@@ -78,7 +78,7 @@ _DECLARED = (
     Section("kpi.teams", (_n("agents", "team"),)),
     Section("kpi.agents", (_n("interactions", "agent_id"),)),
     Section("qa.results", (_n("qa_evaluations"),)),
-    Section("qa.plan", (_n("interactions", "agent_id"),)),
+    Section("qa.plan", (_n("interactions", "agent_id"), _n("agents"))),
     Section("qa.calibration", (_n("qa_evaluations", "calibration"),)),
     # 30_churn_risk: outcomes are customers' churn dates
     Section("churn.risk", (_n("customers", "churn_date"), _n("interactions", "customer_id"))),
@@ -110,6 +110,13 @@ MONTH_END_REPORTS: dict[str, str] = {
     "quality": "20_kpi_scorecard",
     "customers": "30_churn_risk",
     "people": "40_retention",
+}
+#: The month-end report's sections -> the sections their figures come from (one with data is enough).
+MONTH_END_SECTIONS: dict[str, tuple[str, ...]] = {
+    "service": ("forecast.forecast",),
+    "quality": ("kpi.center",),
+    "customers": ("churn.risk", "retention.customers", "kpi.complaint_resolution"),
+    "people": ("retention.agents", "retention.warnings", "kpi.attendance"),
 }
 
 #: History each analysis uses: (params path of its threshold, unit). Stated in the reports.

@@ -92,10 +92,11 @@ def history_notes(r: MonthRun, params, lang: str = "en") -> list[tuple[str, dict
     left_out = [m for m in f.models if days - f.backtest_horizon_days < 7 * min_weeks(m)]
     if left_out:
         need = int(np.ceil((f.backtest_horizon_days + 7 * max(min_weeks(m) for m in left_out)) / 7))
-        used = [t(f"forecast.model.{m}", lang) for m in f.models if m not in left_out]
+        used = [m for m in f.models if m not in left_out] or ["seasonal_naive"]   # the baseline when none was tested
         items.append(("forecast.history_short", dict(
-            weeks=f"{days / 7:.0f}", need=need, models="; ".join(t(f"forecast.model.{m}", lang) for m in left_out),
-            used="; ".join(used) or t("forecast.model.seasonal_naive", lang))))
+            weeks=f"{days / 7:.0f}", need=need,
+            models="; ".join(t(f"forecast.model.{m}", lang) for m in left_out if m not in used),
+            used="; ".join(t(f"forecast.model.{m}", lang) for m in used))))
     return items
 
 

@@ -77,38 +77,44 @@ def unit_label(level: str, unit, lang: str = "en") -> str:
 
 
 # --------------------------------------------------------------------------- headline
-def cards(rate: dict, attrition: pd.DataFrame, lang: str = "en") -> list[dict]:
+def cards(rate: dict | None, attrition: pd.DataFrame | None, lang: str = "en") -> list[dict]:
     """KPI cards: customer retention (the registry KPI) and agent attrition (annualised over
-    the trailing window), each against target."""
-    c = attrition[attrition["level"] == "center"].iloc[0]
-    note = "" if rate["covered"] else t("retention.kpi_short_data", lang)
-    return [
-        {"label": t("retention.card_retention", lang, months=rate["months"]), "value": rate["value"], "fmt": "pct",
-         "target": rate["target"], "light": rate["light"], "note": note},
-        {"label": t("retention.card_attrition", lang, months=months_text(c["months"], lang)), "value": c["annualised"],
-         "fmt": "pct", "target": c["target"], "light": c["light"],
-         "note": t("retention.card_attrition_note", lang, leavers=int(c["leavers"]), hires=int(c["hires"]))},
-    ]
+    the trailing window), each against target; ``key`` is the summary key. A part whose data
+    the center did not supply (None) has no card."""
+    out = []
+    if rate is not None:
+        note = "" if rate["covered"] else t("retention.kpi_short_data", lang)
+        out.append({"key": "customer_retention", "label": t("retention.card_retention", lang, months=rate["months"]),
+                    "value": rate["value"], "fmt": "pct", "target": rate["target"], "light": rate["light"],
+                    "note": note})
+    if attrition is not None:
+        c = attrition[attrition["level"] == "center"].iloc[0]
+        out.append({"key": "agent_attrition",
+                    "label": t("retention.card_attrition", lang, months=months_text(c["months"], lang)),
+                    "value": c["annualised"], "fmt": "pct", "target": c["target"], "light": c["light"],
+                    "note": t("retention.card_attrition_note", lang, leavers=int(c["leavers"]), hires=int(c["hires"]))})
+    return out
 
 
-def alerts(rate: dict, attrition: pd.DataFrame, cox_table: pd.DataFrame | None, warnings: pd.DataFrame | None = None,
-           lang: str = "en") -> list:
+def alerts(rate: dict | None, attrition: pd.DataFrame | None, cox_table: pd.DataFrame | None,
+           warnings: pd.DataFrame | None = None, lang: str = "en") -> list:
     """Points for attention: retention below target, attrition above target (center and
     worst teams), agents on the early-warning list, the strongest driver of leaving."""
     out = []
-    if rate["light"] in ("red", "amber"):
+    if rate is not None and rate["light"] in ("red", "amber"):
         out.append((t("retention.alert_retention", lang, value=_fmt(rate["value"], "pct", lang),
                       target=_fmt(rate["target"], "pct", lang)), rate["light"]))
-    c = attrition[attrition["level"] == "center"].iloc[0]
-    if c["light"] in ("red", "amber"):
-        out.append((t("retention.alert_attrition", lang, value=_fmt(c["annualised"], "pct", lang),
-                      target=_fmt(c["target"], "pct", lang)), c["light"]))
-    teams = attrition[(attrition["level"] == "team") & (attrition["light"] == "red")]
-    for _, r in teams.sort_values("annualised", ascending=False).head(3).iterrows():
-        out.append((t("retention.alert_team", lang, team=r["unit"], value=_fmt(r["annualised"], "pct", lang),
-                      leavers=int(r["leavers"])), "red"))
-    if warnings is not None and len(warnings):
-        out.append((t("retention.alert_warnings", lang, n=len(warnings), total=int(c["headcount"])), "amber"))
+    if attrition is not None:
+        c = attrition[attrition["level"] == "center"].iloc[0]
+        if c["light"] in ("red", "amber"):
+            out.append((t("retention.alert_attrition", lang, value=_fmt(c["annualised"], "pct", lang),
+                          target=_fmt(c["target"], "pct", lang)), c["light"]))
+        teams = attrition[(attrition["level"] == "team") & (attrition["light"] == "red")]
+        for _, r in teams.sort_values("annualised", ascending=False).head(3).iterrows():
+            out.append((t("retention.alert_team", lang, team=r["unit"], value=_fmt(r["annualised"], "pct", lang),
+                          leavers=int(r["leavers"])), "red"))
+        if warnings is not None and len(warnings):
+            out.append((t("retention.alert_warnings", lang, n=len(warnings), total=int(c["headcount"])), "amber"))
     if cox_table is not None:
         top = cox_table[(cox_table["p"] < 0.05) & (cox_table["hr"] > 1)].sort_values("hr", ascending=False)
         if len(top):
