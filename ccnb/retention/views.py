@@ -96,6 +96,13 @@ def cards(rate: dict | None, attrition: pd.DataFrame | None, lang: str = "en") -
     return out
 
 
+def card_pair(rate: dict | None, attrition: pd.DataFrame | None, lang: str = "en") -> list[dict | None]:
+    """The two cards of :func:`cards` in a fixed order (customer retention, agent attrition), None for a
+    part without data (for recording each under its own summary key)."""
+    by = {c["key"]: c for c in cards(rate, attrition, lang)}
+    return [by.get("customer_retention"), by.get("agent_attrition")]
+
+
 def alerts(rate: dict | None, attrition: pd.DataFrame | None, cox_table: pd.DataFrame | None,
            warnings: pd.DataFrame | None = None, lang: str = "en") -> list:
     """Points for attention: retention below target, attrition above target (center and
