@@ -147,6 +147,9 @@ class Context:
         """The note 'Not available: this center supplied no QA evaluations.' for section ``key``."""
         reason = _available.section(self.tables, key).reason(self.lang)
         show_html(text_html("needs.not_available", self.lang, css="ccnb-note ccnb-na", reason=reason))
+        missing = self._read_summary().get("not_available", [])
+        if reason not in missing:   # the pack's index says what this report could not show
+            self._update_summary(not_available=missing + [reason])
 
     def section(self, key: str) -> bool:
         """``True`` when section ``key`` has its data; otherwise shows :meth:`not_available` and returns ``False``."""

@@ -101,6 +101,9 @@ def test_the_index_and_the_month_end_count_only_what_has_data(call_log_pack):
     index = visible_text(call_log_pack / "index.html")
     for k in no_data:
         assert REGISTRY[k].name("en") not in index, k
+    # ... and says, under each report, what it could not show
+    assert index.count("Not available for want of data:") == 4    # forecast (measured shrinkage), scorecard, churn, retention
+    assert "this center supplied no QA evaluations" in index and "this center supplied no customer records" in index
     month_end = visible_text(call_log_pack / "90_month_end_report.html")
     headline = [k for k in recorded if k in REGISTRY]     # the KPIs with data, each with a light
     assert re.search(rf"\d+ of {len(headline)} headline KPIs on target", month_end)
