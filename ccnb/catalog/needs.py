@@ -119,10 +119,14 @@ MONTH_END_SECTIONS: dict[str, tuple[str, ...]] = {
     "people": ("retention.agents", "retention.warnings", "kpi.attendance"),
 }
 
-#: History each analysis uses: (params path of its threshold, unit). Stated in the reports.
-HISTORY: dict[str, tuple[str, str]] = {
-    "forecast.forecast": ("forecast.min_weeks", "weeks"),
-    "churn.risk": ("churn.validation.min_months", "months"),
+#: The history each analysis needs, where it is decided (the reports say what more history would add).
+HISTORY: dict[str, str] = {
+    "forecast.forecast": ("a method is a candidate when the data before the last backtest origin "
+                          "(forecast.backtest_horizon_days before the data's end) covers its Model.min_weeks "
+                          "(ccnb.forecast.models); the report month's forecast is checked when the data starts "
+                          "at least four weeks before the month"),
+    "churn.risk": ("two month-end cutoffs whose churn.label_days label is observed, a training cutoff a label "
+                   "before them and min(churn.lookback_days) of contacts before each (ccnb.churn.history_check)"),
 }
 
 
