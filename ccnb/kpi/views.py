@@ -221,6 +221,8 @@ def team_table(sc: Scorecard, lang: str = "en") -> tuple[pd.DataFrame, dict, dic
     dims = [d for d in TEAM_DIMS if f"score_{d}" in s.columns]
     df = s[["supervisor", "handled", "composite"] + [f"score_{d}" for d in dims] + ["rank", "light"]].copy()
     df = df.sort_values(["composite"], ascending=False, na_position="last")
+    if df["supervisor"].isna().all():   # a roster without supervisors (e.g. derived from the contacts)
+        df = df.drop(columns="supervisor")
     df.index.name = "team"
     formats = ({"handled": "int", "composite": "num1", "rank": "int", "team": nowrap}
                | {f"score_{d}": "num1" for d in dims})
