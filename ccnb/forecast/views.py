@@ -95,8 +95,8 @@ def history_notes(r: MonthRun, params, lang: str = "en") -> list[tuple[str, dict
         used = [m for m in f.models if m not in left_out] or ["seasonal_naive"]   # the baseline when none was tested
         items.append(("forecast.history_short", dict(
             weeks=f"{days / 7:.0f}", need=need,
-            models="; ".join(t(f"forecast.model.{m}", lang) for m in left_out if m not in used),
-            used="; ".join(t(f"forecast.model.{m}", lang) for m in used))))
+            models=t("needs.and", lang).join(t(f"forecast.model.{m}", lang) for m in left_out if m not in used),
+            used=t("needs.and", lang).join(t(f"forecast.model.{m}", lang) for m in used))))
     return items
 
 
