@@ -191,3 +191,16 @@ def test_reasons_read_in_both_languages():
         for lang in ("en", "zh"):
             words = available.need_words(n, lang)
             assert words and "{" not in words
+
+
+def test_the_month_end_links_only_reports_with_data(call_log, whole):
+    pack = month_end.Rollup(notebooks=["00_overview", "10_forecast_staffing", "20_kpi_scorecard", "30_churn_risk",
+                                       "40_retention"])
+    assert [s for s in month_end.SECTIONS if month_end.links_report(s, pack, call_log)] == ["service", "quality"]
+    assert [s for s in month_end.SECTIONS if month_end.links_report(s, pack, whole)] == list(month_end.SECTIONS)
+    # a report left out of the pack (report.notebooks) is not linked either
+    partial = month_end.Rollup(notebooks=["00_overview", "20_kpi_scorecard"])
+    assert not month_end.links_report("service", partial, whole)
+    assert month_end.section_reason("customers", call_log, "en") == (
+        "this center supplied no customer records; this center supplied no complaints")
+    assert month_end.section_reason("customers", whole, "en") == "its report recorded no figure this month"
