@@ -307,6 +307,17 @@ def warnings_intro(params, lang: str = "en") -> Sentence:
         "occ": ew.occupancy_weeks})
 
 
+def warnings_history(weeks: float, params) -> Sentence | None:
+    """What more history adds to the early-warning list, when the data covers fewer weeks than it
+    compares (``recent_weeks + baseline_weeks``); None with enough history."""
+    ew = params.retention.early_warning
+    need = ew.recent_weeks + ew.baseline_weeks
+    if weeks >= need:
+        return None
+    return ("needs.warnings_history", {"weeks": f"{weeks:.0f}", "need": need, "recent": ew.recent_weeks,
+                                       "base": ew.baseline_weeks})
+
+
 def warning_table(ew: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The supervisors' list: supervisor, team, agent, tenure (months), signals, reasons."""
     name = ew["agent_name"].where(ew["agent_name"].notna(), ew["agent_id"]) if "agent_name" in ew else ew["agent_id"]
@@ -330,7 +341,8 @@ def backtest_sentence(bt: pd.DataFrame, horizon_days: int, lang: str = "en") -> 
                                    "f": _fmt(f, "pct0", lang), "o": _fmt(o, "pct0", lang), "days": horizon_days})
 
 
-__all__ = ["alerts", "attrition_sentence", "attrition_table", "backtest_sentence", "band_label", "cards",
+__all__ = ["alerts", "attrition_sentence", "attrition_table", "backtest_sentence", "band_label", "card_pair", "cards",
            "cohort_sentence", "cox_table", "experience_sentence", "experience_table", "group_label", "months_text",
            "hr_sentences", "logrank_sentence", "new_hire_sentence", "nowrap", "ph_note", "say", "segment_label",
-           "segment_table", "shift_label", "team_tenure_table", "unit_label", "warning_table", "warnings_intro"]
+           "segment_table", "shift_label", "team_tenure_table", "unit_label", "warning_table", "warnings_history",
+           "warnings_intro"]
