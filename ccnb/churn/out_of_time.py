@@ -97,7 +97,7 @@ def history_check(tables, params) -> tuple[bool, int, pd.Period]:
     """(enough history, months of contacts the analysis needs, first month of the data): the out-of-time validation needs two
     usable month-end cutoffs whose ``churn.label_days`` label is observed, a training cutoff a label
     before them, and ``min(churn.lookback_days)`` of contacts before each."""
-    need = int(np.ceil(min(params.churn.lookback_days) / 30.0)) + 2 + int(np.ceil(params.churn.label_days / 31.0))
+    need = int(np.ceil(min(params.churn.lookback_days) / 30.0)) + 1 + int(np.ceil(params.churn.label_days / 31.0))
     start, end = data_span(tables)
     try:
         plan(tables, params)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import ccnb.data
-from ccnb import kpi
+from ccnb import churn, kpi
 from ccnb.catalog import needs
 from ccnb.catalog.contract import TABLES
 from ccnb.catalog.kpis import REGISTRY
@@ -22,6 +22,7 @@ from ccnb.forecast.backtest import backtest, choose
 from ccnb.forecast.models import fits_history, min_weeks
 from ccnb.params import load_params
 from ccnb.present.plots import set_style
+from ccnb.retention import views as retention_views
 from ccnb.rollup import month_end, overview
 
 TINY = pathlib.Path(__file__).resolve().parents[1] / "data" / "tiny"
@@ -204,3 +205,15 @@ def test_the_month_end_links_only_reports_with_data(call_log, whole):
     assert month_end.section_reason("customers", call_log, "en") == (
         "this center supplied no customer records; this center supplied no complaints")
     assert month_end.section_reason("customers", whole, "en") == "its report recorded no figure this month"
+
+
+def test_short_history_is_said_not_crashed(whole):
+    p = load_params()
+    # the tiny center starts in September: too short for an out-of-time churn model
+    enough, months, first = churn.history_check(whole, p)
+    assert (enough, str(first)) == (False, "2026-09") and months == 3   # three months do (checked on the sample)
+    with pytest.raises(ValueError, match="not enough history"):
+        churn.validate(whole, p)          # what the notebook no longer calls on such data
+    key, fields = retention_views.warnings_history(4.4, p)
+    assert key == "needs.warnings_history" and fields["weeks"] == "4" and fields["need"] == 12
+    assert retention_views.warnings_history(12, p) is None
