@@ -51,6 +51,10 @@ class Column:
     #: the KPIs over it say "not available" instead of showing the stand-in.
     absent: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.nullable:
+            object.__setattr__(self, "required", False)
+
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
@@ -292,7 +296,6 @@ CALENDAR = Table(
         "(params `center.country`). Future rows (the forecast horizon) are expected."
     ),
     key=("date", "kind", "name"),
-    required_table=False,
     columns=(
         Column("date", "date", "Day of the event."),
         Column("kind", "string", "Event kind.", allowed=("holiday", "workday", "promotion", "billing", "outage", "other")),
@@ -326,7 +329,8 @@ def markdown() -> str:
         "UTF-8 (with or without BOM) or GBK/GB18030, as Chinese systems export it; the encoding is detected.",
         "Only `interactions` is required; every table marked optional may be absent, and the reports that",
         "need it say \"not available\". Without `agents`, the roster is derived from the agent ids of the",
-        "contacts (team `unassigned`, every other attribute unknown). A column marked optional, a nullable",
+        "contacts (team `unassigned`, every other attribute unknown). Each report says what it could not",
+        "show for want of data. A column marked optional, a nullable",
         "column or one with a stand-in may be left out of a file; it is then recorded as lacking.",
         "Every file is validated before any analysis runs; an error names the table, file, column, first",
         "offending rows (CSV line numbers) and what was expected. A center's own export (other file names,",

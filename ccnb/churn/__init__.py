@@ -23,7 +23,7 @@ import pandas as pd
 from ccnb.churn import features as _features
 from ccnb.churn import stream
 from ccnb.churn.cache import cached, key, params_or_default
-from ccnb.churn.out_of_time import Validation, validate
+from ccnb.churn.out_of_time import Validation, history_check, validate
 from ccnb.churn.score import flags, scores
 from ccnb.churn.stream import check_label
 
@@ -59,4 +59,4 @@ def labels(tables, cutoff, params=None) -> pd.DataFrame:
         ORDER BY customer_id""")
 
 
-__all__ = ["features", "labels", "flags", "scores", "validate", "Validation"]
+__all__ = ["features", "labels", "flags", "scores", "validate", "Validation", "history_check"]

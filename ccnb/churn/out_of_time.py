@@ -93,6 +93,20 @@ def plan(tables, params) -> Plan:
     return Plan(train=train, validate=val, short_history=short)
 
 
+def history_check(tables, params) -> tuple[bool, int, pd.Period]:
+    """(enough history, months of contacts the analysis needs, first month of the data): the out-of-time validation needs two
+    usable month-end cutoffs whose ``churn.label_days`` label is observed, a training cutoff a label
+    before them, and ``min(churn.lookback_days)`` of contacts before each."""
+    need = int(np.ceil(min(params.churn.lookback_days) / 30.0)) + 1 + int(np.ceil(params.churn.label_days / 31.0))
+    start, end = data_span(tables)
+    try:
+        plan(tables, params)
+        training_cutoffs(tables, params, end)
+    except ValueError:
+        return False, need, start.to_period("M")
+    return True, need, start.to_period("M")
+
+
 def training_cutoffs(tables, params, cutoff: pd.Timestamp) -> tuple[list[pd.Timestamp], bool]:
     """Cutoffs the scoring model for ``cutoff`` is trained on: labels observed by ``cutoff``."""
     cands, short = usable_cutoffs(tables, params, until=cutoff)

@@ -115,5 +115,5 @@ def derive_agents(con: duckdb.DuckDBPyConnection, present: set[str]) -> int:
                 f"LEFT JOIN ({top_queue}) q USING (agent_id) ORDER BY a.agent_id")
     con.execute("INSERT INTO _meta VALUES ('derived', 'agents')")
     con.execute("INSERT INTO _meta SELECT 'lacking', 'agents.' || unnest(?)",
-                [[c.name for c in spec.columns if c.name not in ("agent_id", "team", "queue")]])
+                [[c.name for c in spec.columns if c.name not in ("agent_id", "queue")]])  # team: a placeholder
     return con.execute("SELECT count(*) FROM agents").fetchall()[0][0]

@@ -42,7 +42,7 @@ import pandas as pd
 
 from ccnb.forecast.calendar import day_features
 from ccnb.forecast.history import History, Settings, prepare, to_grid, truncate
-from ccnb.forecast.models import MODELS, Combination, make
+from ccnb.forecast.models import MODELS, Combination, fits_history, make
 
 DEFAULT_MODELS = ("seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination")
 
@@ -195,11 +195,15 @@ def backtest(series: pd.Series, freq="30min", origins: int = 4, horizon=None, mo
         train = truncate(series, o)
         if len(train) == 0:
             continue
+        days = (pd.Timestamp(o) - pd.DatetimeIndex(train.index).min().normalize()) / pd.Timedelta(days=1)
+        fitting = [m for m in models if fits_history(m, days)]   # a model is a candidate only with its weeks
+        if not fitting:
+            continue
         h = prepare(train, freq, calendar, country, queue, st, feats)
         index, actual, vd, open_i, sc, sc_d = window_of(grid, h, o, hz)
         done: dict[str, tuple[pd.DataFrame, float]] = {}
         # members first, so that a combination of models already run reuses their forecasts
-        for m in sorted(models, key=lambda x: x == "combination"):
+        for m in sorted(fitting, key=lambda x: x == "combination"):
             t0 = time.perf_counter()
             members = [c.name for c in Combination.members]
             if m == "combination" and all(x in done for x in members):
@@ -214,6 +218,10 @@ def backtest(series: pd.Series, freq="30min", origins: int = 4, horizon=None, mo
                 fcs.append(fc.assign(y=actual.to_numpy(), model=m, origin=o, scored=vd, open=open_i,
                                      dayclass=day_class(full, index.normalize()))
                            .rename_axis("ts").reset_index())
+    if not rows:   # too little history for any origin: no model was tested
+        table = pd.DataFrame(columns=["model", "wape", "mase", "bias", "pi_coverage", "wape_daily", "mase_daily",
+                                      "fit_s", "origins"])
+        return (table, pd.DataFrame()) if return_forecasts else table
     table = summarise(pd.DataFrame(rows))
     table["model"] = pd.Categorical(table["model"], models, ordered=True)
     table = table.sort_values("model").reset_index(drop=True)
@@ -255,7 +263,7 @@ def rescale_intervals(fc: pd.DataFrame, factor: float) -> pd.DataFrame:
 
 def choose(table: pd.DataFrame, metric: str = "wape") -> str:
     """The model with the lowest ``metric`` (ties: the first listed)."""
-    t = table.dropna(subset=[metric])
+    t = table.dropna(subset=[metric]) if metric in table.columns else table.iloc[0:0]
     if t.empty:
         return "seasonal_naive"
     return str(t.loc[t[metric].idxmin(), "model"])

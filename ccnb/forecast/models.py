@@ -64,6 +64,8 @@ class Model:
     """Fit on a History, predict a future grid."""
 
     name = "model"
+    #: Weeks of history the model needs to be a candidate (fewer: it is left out, not fitted).
+    min_weeks = 1
 
     def fit(self, h: History) -> "Model":
         self.h = h
@@ -211,6 +213,7 @@ class _DailyProfile(Model):
 
 class DailyETS(_DailyProfile):
     name = "daily_ets"
+    min_weeks = 3
 
     def _fit_daily(self, h):
         pass
@@ -253,6 +256,7 @@ def _effects(feats: pd.DataFrame, cols: list[str], fourier: bool) -> np.ndarray:
 
 class DailyRegression(_DailyProfile):
     name = "daily_regression"
+    min_weeks = 3
 
     def _weekday(self, feats: pd.DataFrame) -> np.ndarray:
         """The weekday effect of each day (log scale): 0 in a holiday period, the workdays' mean on a make-up day."""
@@ -321,6 +325,7 @@ class DailyRegression(_DailyProfile):
 # --------------------------------------------------------------------------- MSTL
 class MSTLModel(Model):
     name = "mstl"
+    min_weeks = 3
 
     def fit(self, h):
         from statsmodels.tsa.seasonal import MSTL
@@ -364,6 +369,7 @@ class MSTLModel(Model):
 # --------------------------------------------------------------------------- combination
 class Combination(Model):
     name = "combination"
+    min_weeks = 3
     members = (DailyRegression, DailyETS)
 
     def fit(self, h):
@@ -377,6 +383,17 @@ class Combination(Model):
 
 
 REGISTRY = {m.name: m for m in (SeasonalNaive, DailyETS, DailyRegression, MSTLModel, Combination)}
+
+
+def min_weeks(name: str) -> int:
+    """Weeks of history ``name`` needs to be a candidate (``Model.min_weeks``)."""
+    make(name)
+    return int(REGISTRY[name].min_weeks)
+
+
+def fits_history(name: str, days: float) -> bool:
+    """Whether ``days`` of history are enough for model ``name``."""
+    return days >= 7 * min_weeks(name)
 
 
 def make(name: str) -> Model:

@@ -203,6 +203,8 @@ def accuracy_table(r: MonthRun) -> pd.DataFrame:
         b = bt.set_index("model")
         c = r.chosen[key]
         nv = b.loc["seasonal_naive"] if "seasonal_naive" in b.index else None
+        if c not in b.index:   # too little history to test any model: nothing measured
+            b = b.reindex(list(b.index) + [c])
         rows.append({"key": key, "model": c, "wape": b.loc[c, "wape"], "mase": b.loc[c, "mase"],
                      "bias": b.loc[c, "bias"], "pi_coverage": b.loc[c, "pi_coverage"],
                      "wape_daily": b.loc[c, "wape_daily"],
@@ -231,7 +233,8 @@ def last_month_accuracy(r: MonthRun) -> pd.DataFrame:
                      "bias": (yh.sum() - y.sum()) / max(y.sum(), 1),
                      "pi_coverage": float(((y >= g["lo"]) & (y <= g["hi"]))[open_i].mean()) if open_i.any() else np.nan,
                      "forecast": yh.sum(), "actual": y.sum()})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["key", "model", "wape", "wape_daily", "naive_wape", "naive_wape_daily", "bias",
+                                       "pi_coverage", "forecast", "actual"])
 
 
 def planner_csv(r: MonthRun) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ccnb.forecast.calendar import day_features
 from ccnb.forecast.desk_views import desk_name, queue_name, sl_when_desk_short
+from ccnb.forecast.models import min_weeks
 from ccnb.forecast.monthly import CENTER, MonthRun, accuracy_table, last_month_accuracy, peak_summary
 from ccnb.i18n.fmt import format_value, month_name
 from ccnb.i18n.labels import fmt_pct, t
@@ -70,6 +71,33 @@ def accuracy_view(r: MonthRun, params, lang: str = "en") -> pd.DataFrame:
         "pi_coverage": a["pi_coverage"], "naive_wape": a["naive_wape"],
         "light": np.where(a["beats_naive"], "green", "red"),
     })
+
+
+def tested(r: MonthRun) -> bool:
+    """Whether the history was long enough for the backtest to try at least one model."""
+    return any(len(bt) for bt in r.backtests.values())
+
+
+def history_notes(r: MonthRun, params, lang: str = "en") -> list[tuple[str, dict]]:
+    """What more history would add, as (label key, fields) for ``ctx.note``; empty with enough history.
+
+    A model is a candidate only when its training data before the last backtest origin covers its
+    ``min_weeks`` (:mod:`ccnb.forecast.models`); the report month's forecast is checked against what
+    happened only when the data starts at least four weeks before the month (the notebook says so
+    with ``forecast.history_no_last_month`` when ``r.last_month`` is empty).
+    """
+    f = params.forecast
+    days = ((r.month + 1).start_time - r.series["ts"].min().normalize()) / pd.Timedelta(days=1) if len(r.series) else 0
+    items: list[tuple[str, dict]] = []
+    left_out = [m for m in f.models if days - f.backtest_horizon_days < 7 * min_weeks(m)]
+    if left_out:
+        need = int(np.ceil((f.backtest_horizon_days + 7 * max(min_weeks(m) for m in left_out)) / 7))
+        used = [m for m in f.models if m not in left_out] or ["seasonal_naive"]   # the baseline when none was tested
+        items.append(("forecast.history_short", dict(
+            weeks=f"{days / 7:.0f}", need=need,
+            models=t("needs.and", lang).join(t(f"forecast.model.{m}", lang) for m in left_out if m not in used),
+            used=t("needs.and", lang).join(t(f"forecast.model.{m}", lang) for m in used))))
+    return items
 
 
 def last_month_view(r: MonthRun, params, lang: str = "en") -> pd.DataFrame:

@@ -9,7 +9,8 @@ Fixed or derived targets (the domain's target-setting rule): :mod:`ccnb.kpi.targ
 Where KPIs pull against each other: :mod:`ccnb.kpi.balance`.
 """
 from ccnb.catalog.kpis import DIMENSIONS, LEVELS, REGISTRY, Kpi, kpis_for
-from ccnb.kpi.compute import compute, trend
+from ccnb.kpi.compute import compute, fcr_from_resolved, trend, unavailable
 from ccnb.kpi.scoring import assess, score
 
-__all__ = ["REGISTRY", "Kpi", "LEVELS", "DIMENSIONS", "compute", "trend", "kpis_for", "score", "assess"]
+__all__ = ["REGISTRY", "Kpi", "LEVELS", "DIMENSIONS", "compute", "trend", "kpis_for", "score", "assess", "unavailable",
+           "fcr_from_resolved"]

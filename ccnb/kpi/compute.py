@@ -8,12 +8,16 @@ same text on both: written in DuckDB's dialect, transpiled for Spark.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from ccnb import engine
 from ccnb.catalog.kpis import LEVELS, REGISTRY, Kpi
+from ccnb.catalog.needs import Need
 from ccnb.core.months import parse_month
+from ccnb.data import available as _available
 from ccnb.kpi.facts import FACTS, SAMPLES, FactParams
 from ccnb.params import load_params
 
@@ -23,6 +27,17 @@ _LEVEL_COL = {"center": None, "queue": "queue", "team": "team", "supervisor": "s
 
 def _month(month) -> pd.Period:
     return parse_month(month) if not isinstance(month, pd.Period) else month
+
+
+def unavailable(tables) -> frozenset[str]:
+    """Registry KPIs whose data the center did not supply (:mod:`ccnb.catalog.needs`): shown as
+    "not available", left out of composites, on-target counts, alerts and actions."""
+    return frozenset(k for k in REGISTRY if not _available.kpi_ok(tables, k))
+
+
+def fcr_from_resolved(tables) -> bool:
+    """True when the contacts carry a ``resolved`` mark; otherwise FCR counts repeat contacts alone."""
+    return _available.met(tables, Need("interactions", ("resolved",)))
 
 
 def aggregate_sql(fact: str, p: FactParams, level: str, kpis: list[Kpi], by_month: bool) -> str:
@@ -50,7 +65,7 @@ def _aggregate(tables, lo: pd.Timestamp, hi: pd.Timestamp, level: str, by_month:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     if params is None:
         params = load_params()
-    p = FactParams.from_params(params, lo, hi)
+    p = replace(FactParams.from_params(params, lo, hi), fcr_resolved=fcr_from_resolved(tables))
     wanted = [REGISTRY[k] for k in keys] if keys else list(REGISTRY.values())
     col = _LEVEL_COL[level] or "center"
     idx = (["month"] if by_month else []) + [col]

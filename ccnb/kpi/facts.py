@@ -27,6 +27,8 @@ class FactParams:
     critical_zero: bool = True
     retention_months: int = 12
     pass_mark: float = 80
+    #: False when the contacts carry no ``resolved`` mark: FCR is then measured from repeat contacts alone.
+    fcr_resolved: bool = True
 
     @classmethod
     def from_params(cls, params, lo, hi) -> "FactParams":
@@ -96,7 +98,7 @@ SELECT date_trunc('month', i.arrival_ts) AS period,
        i.converted AS converted,
        (i.direction = 'inbound' AND i.answer_ts IS NOT NULL AND i.agent_id IS NOT NULL
         AND i.customer_id IS NOT NULL) AS fcr_base,
-       (coalesce(i.resolved, false)
+       ({"coalesce(i.resolved, false)" if p.fcr_resolved else "true"}
         AND (n.next_ts IS NULL OR n.next_ts > i.arrival_ts + INTERVAL {int(p.fcr_window_days)} DAY)) AS fcr_ok
 FROM interactions i
 LEFT JOIN agents a ON a.agent_id = i.agent_id

@@ -77,18 +77,28 @@ def enough_data(row: pd.Series, key: str, params) -> bool:
     return n > 0
 
 
-def assess(row: pd.Series, params, keys: list[str] | None = None) -> pd.DataFrame:
+def assess(row: pd.Series, params, keys: list[str] | None = None, unavailable=()) -> pd.DataFrame:
     """One unit's KPIs against targets: a row per KPI.
 
     Columns: ``key``, ``value``, ``target``, ``floor``, ``band_lo``, ``band_hi``, ``unit``,
     ``fmt``, ``direction``, ``dimension``, ``attainment`` (0-1), ``light``, ``enough``
-    (bool), ``n`` (the sample size the value rests on).
+    (bool), ``n`` (the sample size the value rests on), ``available`` (bool). A KPI in
+    ``unavailable`` (its data was not supplied, :func:`ccnb.kpi.unavailable`) has no value,
+    no attainment and no light: it counts neither on nor off target.
     """
     k_params = params.kpi
     bands = getattr(k_params, "bands", {}) or {}
     out = []
     for key in keys or [k for k in REGISTRY if k in row.index]:
         k = REGISTRY[key]
+        if key in unavailable:
+            band = tuple(bands[key]) if key in bands else None
+            out.append({"key": key, "value": float("nan"), "target": k_params.targets.get(key),
+                        "floor": k_params.floors.get(key), "band_lo": band[0] if band else None,
+                        "band_hi": band[1] if band else None, "unit": k.unit, "fmt": k.fmt, "direction": k.direction,
+                        "dimension": k.dimension, "attainment": float("nan"), "light": None, "enough": False,
+                        "n": None, "available": False})
+            continue
         v = row.get(key, float("nan"))
         v = float(v) if not _missing(v) else float("nan")
         target = k_params.targets.get(key)
@@ -101,7 +111,7 @@ def assess(row: pd.Series, params, keys: list[str] | None = None) -> pd.DataFram
             "unit": k.unit, "fmt": k.fmt, "direction": k.direction, "dimension": k.dimension,
             "attainment": attainment(v, target, floor, k.direction, band) if ok else float("nan"),
             "light": light(v, target, k.direction, k_params.amber_band, band, enough=ok),
-            "enough": ok, "n": row.get(k.sample),
+            "enough": ok, "n": row.get(k.sample), "available": True,
         })
     return pd.DataFrame(out)
 
@@ -152,7 +162,7 @@ def _targets_of(params, targets) -> tuple[dict, dict]:
 
 
 def score(kpis: pd.DataFrame, params, *, level: str | None = None, role: str | None = None,
-          targets: pd.DataFrame | None = None) -> pd.DataFrame:
+          targets: pd.DataFrame | None = None, unavailable=()) -> pd.DataFrame:
     """Attainment per KPI, score per dimension, weighted composite, rank and light for each unit.
 
     ``kpis`` is the output of :func:`ccnb.kpi.compute` (one row per unit); the level is read
@@ -177,6 +187,8 @@ def score(kpis: pd.DataFrame, params, *, level: str | None = None, role: str | N
       (``reason = "few_contacts"``); fewer surveys than ``kpi.min_surveys`` while a survey KPI
       carries weight (``"few_surveys"``); or ``coverage < kpi.min_weight_coverage``
       (``"low_coverage"``). Otherwise ``status = "scored"``.
+    * KPIs in ``unavailable`` (the center supplied no data for them, :func:`ccnb.kpi.unavailable`)
+      are left out entirely: no attainment, no weight, not counted in ``coverage``.
     * ``rank``: 1 = highest composite among scored units; ties share the best rank
       (``method="min"``: 1, 2, 2, 4).
     * ``light``: green from ``kpi.composite_green`` points, amber from ``kpi.composite_amber``,
@@ -184,11 +196,11 @@ def score(kpis: pd.DataFrame, params, *, level: str | None = None, role: str | N
     """
     level = level or _level_of(kpis)
     role = role or ROLE_OF_LEVEL[level]
-    weights = {k: w for k, w in role_weights(params, role).items() if w > 0}
+    weights = {k: w for k, w in role_weights(params, role).items() if w > 0 and k not in unavailable}
     tg, fl = _targets_of(params, targets)
     k_params = params.kpi
     bands = getattr(k_params, "bands", {}) or {}
-    scored_keys = [k for k in REGISTRY if k in kpis.columns
+    scored_keys = [k for k in REGISTRY if k in kpis.columns and k not in unavailable
                    and (k in weights or k in tg or k in bands)]
     total_w = sum(weights.values())
     survey_weighted = any(REGISTRY[k].sample == "surveys" for k in weights)
@@ -227,6 +239,9 @@ def score(kpis: pd.DataFrame, params, *, level: str | None = None, role: str | N
                    light=composite_light(comp, params, ok))
         rows.append(out)
     res = pd.DataFrame(rows, index=kpis.index)
+    if res.empty:   # no units (e.g. no teams in the data): the columns, no rows
+        res = pd.DataFrame(columns=["composite", "coverage", "status", "reason", "light"], index=kpis.index)
+        res["composite"] = res["composite"].astype(float)
     res["rank"] = res["composite"].rank(ascending=False, method="min").astype("Int64")
     front = ["composite", "rank", "light", "status", "reason", "coverage"]
     dims = [c for c in res.columns if c.startswith("score_")]

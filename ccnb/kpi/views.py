@@ -7,15 +7,16 @@ tables with translated headers and formatted values.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ccnb.catalog.kpis import DIMENSIONS, REGISTRY
+from ccnb.data import available as _available
 from ccnb.i18n.fmt import format_value
 from ccnb.i18n.labels import t
 from ccnb.kpi import balance as _balance
-from ccnb.kpi.compute import compute, trend
+from ccnb.kpi.compute import compute, trend, unavailable
 from ccnb.kpi.scoring import assess, composite_light, role_weights, score
 from ccnb.kpi.targets import target_table, targets_for
 
@@ -35,11 +36,14 @@ class Scorecard:
     trend: pd.DataFrame         # center KPIs per month (index month)
     trend_score: pd.DataFrame   # score of each month (index month)
     balance: pd.DataFrame
+    #: KPI key -> why its data is missing (``ccnb.data.available``); these are left out of every score.
+    unavailable: dict = field(default_factory=dict)
 
 
 def build(tables, month, params) -> Scorecard:
     """Compute the month's scorecard at center, team and agent level (see the module doc)."""
     m = pd.Period(str(month), "M")
+    na = unavailable(tables)
     tg = target_table(tables, m, params)
     center = compute(tables, m, level="center", params=params)
     teams = compute(tables, m, level="team", params=params)
@@ -49,18 +53,25 @@ def build(tables, month, params) -> Scorecard:
     cw = role_weights(params, "center")
     keys = list(dict.fromkeys([k for k in REGISTRY if cw.get(k, 0) > 0] + ["qa_score"]))
     tr = trend(tables, m, months=params.report.trend_months, level="center", params=params)
-    tr_score = score(tr, params, level="center") if len(tr) else pd.DataFrame()
+    tr_score = score(tr, params, level="center", unavailable=na) if len(tr) else pd.DataFrame()
     tr = tr.droplevel("center") if len(tr) else tr
+    tr = tr[[c for c in tr.columns if c not in na]]
     if len(tr_score):
         tr_score = tr_score.droplevel("center")
+    center_kpis = (assess(center.iloc[0], params, [k for k in keys if k in center.columns and k not in na])
+                   if len(center) else pd.DataFrame())
+    bal = _balance.balance(agents, params)
+    bal = bal[~(bal["a"].isin(na) | bal["b"].isin(na))].reset_index(drop=True)
     return Scorecard(
         month=m, params=params, targets=tg, center=center,
-        center_score=score(center, params, level="center"),
-        center_kpis=assess(center.iloc[0], params, [k for k in keys if k in center.columns]) if len(center) else
-        pd.DataFrame(),
-        teams=teams, team_score=score(teams, params, level="team", targets=targets_for("team", tg, params)),
-        agents=agents, agent_score=score(agents, params, level="agent", targets=targets_for("agent", tg, params)),
-        trend=tr, trend_score=tr_score, balance=_balance.balance(agents, params))
+        center_score=score(center, params, level="center", unavailable=na),
+        center_kpis=center_kpis,
+        teams=teams, team_score=score(teams, params, level="team", targets=targets_for("team", tg, params),
+                                      unavailable=na),
+        agents=agents, agent_score=score(agents, params, level="agent", targets=targets_for("agent", tg, params),
+                                         unavailable=na),
+        trend=tr, trend_score=tr_score, balance=bal,
+        unavailable={k: _available.section(tables, f"kpi.{k}") for k in sorted(na, key=list(REGISTRY).index)})
 
 
 # --------------------------------------------------------------------------- formatting helpers
@@ -163,7 +174,7 @@ def targets_display(sc: Scorecard, lang: str = "en") -> pd.DataFrame:
     """Targets used: KPI, the center's (fixed) target, agents' and teams' target, source and how it was set."""
     p = sc.params
     weighted = set(role_weights(p, "center")) | set(role_weights(p, "agent")) | set(role_weights(p, "team"))
-    tg = sc.targets[sc.targets["key"].isin(weighted | set(p.kpi.target_setting.keys))]
+    tg = sc.targets[sc.targets["key"].isin(weighted | set(p.kpi.target_setting.keys)) & ~sc.targets["key"].isin(sc.unavailable)]
     rows = []
     for _, r in tg.iterrows():
         key = r["key"]
@@ -210,6 +221,8 @@ def team_table(sc: Scorecard, lang: str = "en") -> tuple[pd.DataFrame, dict, dic
     dims = [d for d in TEAM_DIMS if f"score_{d}" in s.columns]
     df = s[["supervisor", "handled", "composite"] + [f"score_{d}" for d in dims] + ["rank", "light"]].copy()
     df = df.sort_values(["composite"], ascending=False, na_position="last")
+    if df["supervisor"].isna().all():   # a roster without supervisors (e.g. derived from the contacts)
+        df = df.drop(columns="supervisor")
     df.index.name = "team"
     formats = ({"handled": "int", "composite": "num1", "rank": "int", "team": nowrap}
                | {f"score_{d}": "num1" for d in dims})
@@ -230,7 +243,10 @@ def league_table(sc: Scorecard, lang: str = "en") -> tuple[pd.DataFrame, dict, d
     a, s = sc.agents, sc.agent_score
     df = pd.DataFrame({"rank": s["rank"], "name": a["agent_name"].fillna(pd.Series(a.index, index=a.index)),
                        "team": a["team"], "handled": a["handled"]})
-    for k in LEAGUE_KPIS:
+    if df["team"].isna().all():   # no roster: no team to show
+        df = df.drop(columns="team")
+    kpis = [k for k in LEAGUE_KPIS if k not in sc.unavailable]
+    for k in kpis:
         df[k] = a[k] if k in a.columns else float("nan")
     df["composite"] = s["composite"]
     df["light"] = s["light"]
@@ -240,10 +256,10 @@ def league_table(sc: Scorecard, lang: str = "en") -> tuple[pd.DataFrame, dict, d
                         na_position="last").drop(columns="_scored")
     df = df.reset_index(drop=True)
     formats = ({"rank": "int", "handled": "int", "composite": "num1", "name": nowrap, "team": nowrap}
-               | {k: REGISTRY[k].fmt for k in LEAGUE_KPIS})
+               | {k: REGISTRY[k].fmt for k in kpis})
     labels = {"rank": t("kpi.col_rank", lang), "name": t("common.agent", lang), "handled": t("kpi.col_handled", lang),
               "composite": t("kpi.col_composite", lang), "note": t("kpi.col_note", lang)}
-    labels |= {k: t(f"kpi.short.{k}", lang) for k in LEAGUE_KPIS}
+    labels |= {k: t(f"kpi.short.{k}", lang) for k in kpis}
     return df, formats, labels
 
 
@@ -262,7 +278,7 @@ def coaching_list(sc: Scorecard, lang: str = "en", max_kpis: int = 3) -> pd.Data
                          for _, k in atts)
         rows.append({t("common.agent", lang): nowrap(a.at[aid, "agent_name"] if pd.notna(a.at[aid, "agent_name"])
                                                      else aid),
-                     t("common.team", lang): nowrap(a.at[aid, "team"]),
+                     t("common.team", lang): nowrap(a.at[aid, "team"]) if pd.notna(a.at[aid, "team"]) else "–",
                      t("kpi.col_composite", lang): fmt(r["composite"], "num1", lang),
                      t("kpi.col_work_on", lang): work or "–", "light": r["light"]})
     return pd.DataFrame(rows)
@@ -291,11 +307,24 @@ def agent_export(sc: Scorecard) -> pd.DataFrame:
     return out.reset_index()
 
 
-def balance_keys(params) -> list[str]:
-    """KPIs shown in the balance heatmap: the agents' weighted KPIs and those in ``kpi.balance_pairs``."""
+def balance_keys(params, sc: Scorecard | None = None) -> list[str]:
+    """KPIs shown in the balance heatmap: the agents' weighted KPIs and those in ``kpi.balance_pairs``
+    (with ``sc``: not those the center has no data for)."""
     keys = [k for k, w in role_weights(params, "agent").items() if w > 0]
     keys += [k for pair in params.kpi.balance_pairs for k in pair]
-    return [k for k in REGISTRY if k in set(keys) and "agent" in REGISTRY[k].levels]
+    na = sc.unavailable if sc is not None else {}
+    return [k for k in REGISTRY if k in set(keys) and "agent" in REGISTRY[k].levels and k not in na]
+
+
+def left_out(sc: Scorecard, lang: str = "en") -> str:
+    """'CSAT, NPS (this center supplied no customer surveys); QA score (...)': the KPIs left out of the
+    scores for want of data, grouped by reason ('' when none)."""
+    by: dict[str, list[str]] = {}
+    for k, a in sc.unavailable.items():
+        by.setdefault(a.reason(lang), []).append(REGISTRY[k].name(lang))
+    sep = "、" if lang == "zh" else ", "
+    return t("needs.and", lang).join(f"{sep.join(names)} ({why})" if lang == "en" else f"{sep.join(names)}（{why}）"
+                                      for why, names in by.items())
 
 
 def strongest_pair(sc: Scorecard) -> tuple[str, str] | None:

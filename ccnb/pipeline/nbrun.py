@@ -114,6 +114,27 @@ def first_line(source: str) -> str:
     return ""
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"Cell In\[\d*\], line (\d+)")
+
+
+def failing_line(source: str, traceback) -> str:
+    """The line of the cell that raised: the cell's own frame in IPython's traceback
+    (``Cell In[3], line 11``), whatever the call inside it that failed; the first line of
+    code when the traceback does not say (a syntax error, an old kernel)."""
+    tb = _ANSI.sub("", "\n".join(traceback or []) if not isinstance(traceback, str) else traceback)
+    m = _CELL_FRAME.search(tb)
+    lines = (source or "").splitlines()
+    if m and 1 <= int(m.group(1)) <= len(lines) and lines[int(m.group(1)) - 1].strip():
+        return lines[int(m.group(1)) - 1].strip()
+    return first_line(source)
+
+
+def full_message(text: str) -> str:
+    """An error message on one line, whole (its lines joined, blank ones dropped)."""
+    return " ".join(x.strip() for x in str(text or "").splitlines() if x.strip())
+
+
 def _cell_number(source_nb: Path, executed_nb: Path, exec_index: int) -> int | None:
     """1-based position of the failing cell in the *original* notebook (the injected cell not counted)."""
     import nbformat
@@ -243,8 +264,8 @@ def describe_failure(e: Exception, nb: Path, executed: Path) -> dict[str, Any]:
     line = ename = evalue = ""
     if isinstance(e, PapermillExecutionError):
         cell = _cell_number(nb, executed, e.cell_index)
-        line = first_line(e.source)
-        ename, evalue = e.ename, first_line(str(e.evalue)) or str(e.evalue)
+        line = failing_line(e.source, e.traceback)
+        ename, evalue = e.ename, full_message(e.evalue) or str(e.evalue)
         where = f"cell {cell}" if cell else f"cell [{e.exec_count}]"
         what = f"{where} (`{line}`): {ename}: {evalue}"
     else:  # the kernel died, timed out or did not start: name the cell that was running, if any
@@ -264,4 +285,4 @@ def describe_failure(e: Exception, nb: Path, executed: Path) -> dict[str, Any]:
 
 
 __all__ = ["PARAMETERS", "check_kernel", "check_notebook", "check_stem", "describe_failure", "execute",
-           "finish_notebook", "first_line", "select_notebooks"]
+           "failing_line", "finish_notebook", "first_line", "full_message", "select_notebooks"]

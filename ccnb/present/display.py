@@ -39,6 +39,7 @@ from ccnb import data
 from ccnb.core import config
 from ccnb.core.exports import write_csv
 from ccnb.core.months import parse_month
+from ccnb.data import available as _available
 from ccnb.engine import configure
 from ccnb.i18n.fmt import esc, format_value, is_missing, jsonable, label, light_of, month_name
 from ccnb.i18n.labels import LANGS, Translator, t
@@ -136,6 +137,26 @@ class Context:
     def alerts(self, alerts: Iterable[Any]) -> None:
         """Points for attention; see :func:`alerts_html`."""
         show_html(alerts_html(alerts, self.lang))
+
+    # -- what the data can feed (ccnb.catalog.needs)
+    def available(self, key: str) -> bool:
+        """Whether the section ``key`` of :mod:`ccnb.catalog.needs` has its data."""
+        return _available.section(self.tables, key).ok
+
+    def not_available(self, key: str) -> None:
+        """The note 'Not available: this center supplied no QA evaluations.' for section ``key``."""
+        reason = _available.section(self.tables, key).reason(self.lang)
+        show_html(text_html("needs.not_available", self.lang, css="ccnb-note ccnb-na", reason=reason))
+        missing = self._read_summary().get("not_available", [])
+        if reason not in missing:   # the pack's index says what this report could not show
+            self._update_summary(not_available=missing + [reason])
+
+    def section(self, key: str) -> bool:
+        """``True`` when section ``key`` has its data; otherwise shows :meth:`not_available` and returns ``False``."""
+        if self.available(key):
+            return True
+        self.not_available(key)
+        return False
 
     def fmt(self, value, fmt=None) -> str:
         """A value formatted as tables and cards show it (plain text, not escaped)."""

@@ -86,7 +86,7 @@ def _weeks(start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:
 
 
 def _active_days(week: pd.Timestamp, start, end, hire, leave) -> list[pd.Timestamp]:
-    lo = max(week, start, _ts(hire))
+    lo = max(week, start) if hire is None or pd.isna(hire) else max(week, start, _ts(hire))   # hire date unknown
     hi = min(week + pd.Timedelta(days=7), end)
     if leave is not None and not pd.isna(leave):
         hi = min(hi, _ts(leave) + pd.Timedelta(days=1))
@@ -133,7 +133,8 @@ def sampling_plan(tables, start, end, seed: int | None = None, params=None) -> p
         raise ValueError(f"empty sampling period: {start:%Y-%m-%d} to {end:%Y-%m-%d}")
     rng = np.random.default_rng(seed)
     ag = bands(tables, start, params)
-    ag = ag[pd.to_datetime(ag["hire_date"]) < end].reset_index(drop=True)
+    hired = pd.to_datetime(ag["hire_date"])
+    ag = ag[hired.isna() | (hired < end)].reset_index(drop=True)   # hire date unknown: on the roster
     lo = start - pd.Timedelta(days=LOOKBACK_DAYS)
     pattern = tables.sql(f"""
         SELECT agent_id, queue, CAST(isodow(arrival_ts) AS INTEGER) - 1 AS dow,

@@ -301,8 +301,9 @@ def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Ma
     * ``entries``: one mapping per report: ``title``, ``html`` and ``pdf`` (paths
       relative to the pack; ``pdf`` may be None).
     * ``headline``: summary documents as ``ccnb.present.display.Context.summary`` writes them
-      (``{"title": ..., "items": [{"label", "display", "target_display", "light", "note"}]}``),
-      in report order.
+      (``{"title": ..., "items": [{"label", "display", "target_display", "light", "note"}],
+      "not_available": [reason, ...]}``), in report order. Only recorded figures are shown (a
+      figure without data is not recorded); what a report could not show is listed under it.
     * ``outcome`` defaults to "All N reports were built successfully" (a pack is only
       published when every report was).
     """
@@ -322,8 +323,11 @@ def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Ma
                 "light_html": light_html(it.get("light"), lang) if it.get("light") else "",
                 "note": it.get("note"),
             })
-        if items:
-            groups.append({"title": doc.get("title", ""), "items": items})
+        missing = [m for m in doc.get("not_available", []) if m]
+        if items or missing:
+            groups.append({"title": doc.get("title", ""), "items": items,
+                           "missing": t("needs.index_missing", lang, items=t("needs.and", lang).join(missing))
+                           if missing else ""})
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(config.TEMPLATES_DIR)),
                              autoescape=True, keep_trailing_newline=True)
     title = t("report.pack_title", lang, month=mname)

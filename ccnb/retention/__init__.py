@@ -16,7 +16,7 @@ service experience, Cox model of churn on experience). Agents: :mod:`.agents`
 """
 from ccnb.retention.agents import agent_attrition, agent_spells, attrition_trend, new_hire_curve, tenure_curve
 from ccnb.retention.cohorts import cohort_average, cohort_matrix, cohort_retention
-from ccnb.retention.early_warning import SIGNALS, agent_signals, backtest, early_warnings
+from ccnb.retention.early_warning import SIGNALS, agent_signals, backtest, early_warnings, history_weeks
 from ccnb.retention.survival import (
                                      CoxResult,
                                      cox,
@@ -29,5 +29,6 @@ from ccnb.retention.survival import (
 )
 
 __all__ = ["CoxResult", "SIGNALS", "agent_attrition", "agent_signals", "agent_spells", "attrition_trend", "backtest",
-           "cohort_average", "cohort_matrix", "cohort_retention", "cox", "early_warnings", "kaplan_meier", "logrank",
+           "cohort_average", "cohort_matrix", "cohort_retention", "cox", "early_warnings", "history_weeks",
+           "kaplan_meier", "logrank",
            "new_hire_curve", "ph_check", "spells", "survival_at", "survival_summary", "tenure_curve"]

@@ -92,6 +92,13 @@ def _longest_run(weeks: np.ndarray, above: np.ndarray) -> int:
     return best
 
 
+def history_weeks(tables, month) -> float:
+    """Weeks of workforce records up to the end of ``month`` (0 without any)."""
+    end = (pd.Period(str(month), "M") + 1).start_time
+    first = tables.sql(f"SELECT min(date) AS d FROM agent_days WHERE date < CAST({_ts(end)} AS DATE)")["d"].iloc[0]
+    return 0.0 if pd.isna(first) else (end - pd.Timestamp(first)) / pd.Timedelta(weeks=1)
+
+
 def agent_signals(tables, month, params) -> pd.DataFrame:
     """Every agent employed at the end of ``month`` with their recent and baseline figures
     and which signals fire.

@@ -224,7 +224,7 @@ def survival_summary(durations, events, groups=None, *, entry=None, weights=None
 
     hz = dict(horizons) if isinstance(horizons, dict) else {f"{h:g}": h for h in horizons}
     parts = _split(durations, events, groups, entry, weights)
-    if overall and groups is not None:
+    if overall and groups is not None and parts:   # nobody to follow (e.g. no hire inside the data): no rows
         parts = {_ALL: next(iter(_split(durations, events, None, entry, weights).values())), **parts}
     rows = []
     for key, (d, e, en, w) in parts.items():
@@ -246,7 +246,8 @@ def survival_summary(durations, events, groups=None, *, entry=None, weights=None
             row[f"s_{name}"] = (float(km.loc[km["time"] <= h, "survival"].iloc[-1])
                                 if len(d) and h <= d.max() else np.nan)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["group", "n", "events", "median", "median_lo", "median_hi"]
+                        + [f"s_{name}" for name in hz])
 
 
 # --------------------------------------------------------------------------- log-rank

@@ -77,38 +77,51 @@ def unit_label(level: str, unit, lang: str = "en") -> str:
 
 
 # --------------------------------------------------------------------------- headline
-def cards(rate: dict, attrition: pd.DataFrame, lang: str = "en") -> list[dict]:
+def cards(rate: dict | None, attrition: pd.DataFrame | None, lang: str = "en") -> list[dict]:
     """KPI cards: customer retention (the registry KPI) and agent attrition (annualised over
-    the trailing window), each against target."""
-    c = attrition[attrition["level"] == "center"].iloc[0]
-    note = "" if rate["covered"] else t("retention.kpi_short_data", lang)
-    return [
-        {"label": t("retention.card_retention", lang, months=rate["months"]), "value": rate["value"], "fmt": "pct",
-         "target": rate["target"], "light": rate["light"], "note": note},
-        {"label": t("retention.card_attrition", lang, months=months_text(c["months"], lang)), "value": c["annualised"],
-         "fmt": "pct", "target": c["target"], "light": c["light"],
-         "note": t("retention.card_attrition_note", lang, leavers=int(c["leavers"]), hires=int(c["hires"]))},
-    ]
+    the trailing window), each against target; ``key`` is the summary key. A part whose data
+    the center did not supply (None) has no card."""
+    out = []
+    if rate is not None:
+        note = "" if rate["covered"] else t("retention.kpi_short_data", lang)
+        out.append({"key": "customer_retention", "label": t("retention.card_retention", lang, months=rate["months"]),
+                    "value": rate["value"], "fmt": "pct", "target": rate["target"], "light": rate["light"],
+                    "note": note})
+    if attrition is not None:
+        c = attrition[attrition["level"] == "center"].iloc[0]
+        out.append({"key": "agent_attrition",
+                    "label": t("retention.card_attrition", lang, months=months_text(c["months"], lang)),
+                    "value": c["annualised"], "fmt": "pct", "target": c["target"], "light": c["light"],
+                    "note": t("retention.card_attrition_note", lang, leavers=int(c["leavers"]), hires=int(c["hires"]))})
+    return out
 
 
-def alerts(rate: dict, attrition: pd.DataFrame, cox_table: pd.DataFrame | None, warnings: pd.DataFrame | None = None,
-           lang: str = "en") -> list:
+def card_pair(rate: dict | None, attrition: pd.DataFrame | None, lang: str = "en") -> list[dict | None]:
+    """The two cards of :func:`cards` in a fixed order (customer retention, agent attrition), None for a
+    part without data (for recording each under its own summary key)."""
+    by = {c["key"]: c for c in cards(rate, attrition, lang)}
+    return [by.get("customer_retention"), by.get("agent_attrition")]
+
+
+def alerts(rate: dict | None, attrition: pd.DataFrame | None, cox_table: pd.DataFrame | None,
+           warnings: pd.DataFrame | None = None, lang: str = "en") -> list:
     """Points for attention: retention below target, attrition above target (center and
     worst teams), agents on the early-warning list, the strongest driver of leaving."""
     out = []
-    if rate["light"] in ("red", "amber"):
+    if rate is not None and rate["light"] in ("red", "amber"):
         out.append((t("retention.alert_retention", lang, value=_fmt(rate["value"], "pct", lang),
                       target=_fmt(rate["target"], "pct", lang)), rate["light"]))
-    c = attrition[attrition["level"] == "center"].iloc[0]
-    if c["light"] in ("red", "amber"):
-        out.append((t("retention.alert_attrition", lang, value=_fmt(c["annualised"], "pct", lang),
-                      target=_fmt(c["target"], "pct", lang)), c["light"]))
-    teams = attrition[(attrition["level"] == "team") & (attrition["light"] == "red")]
-    for _, r in teams.sort_values("annualised", ascending=False).head(3).iterrows():
-        out.append((t("retention.alert_team", lang, team=r["unit"], value=_fmt(r["annualised"], "pct", lang),
-                      leavers=int(r["leavers"])), "red"))
-    if warnings is not None and len(warnings):
-        out.append((t("retention.alert_warnings", lang, n=len(warnings), total=int(c["headcount"])), "amber"))
+    if attrition is not None:
+        c = attrition[attrition["level"] == "center"].iloc[0]
+        if c["light"] in ("red", "amber"):
+            out.append((t("retention.alert_attrition", lang, value=_fmt(c["annualised"], "pct", lang),
+                          target=_fmt(c["target"], "pct", lang)), c["light"]))
+        teams = attrition[(attrition["level"] == "team") & (attrition["light"] == "red")]
+        for _, r in teams.sort_values("annualised", ascending=False).head(3).iterrows():
+            out.append((t("retention.alert_team", lang, team=r["unit"], value=_fmt(r["annualised"], "pct", lang),
+                          leavers=int(r["leavers"])), "red"))
+        if warnings is not None and len(warnings):
+            out.append((t("retention.alert_warnings", lang, n=len(warnings), total=int(c["headcount"])), "amber"))
     if cox_table is not None:
         top = cox_table[(cox_table["p"] < 0.05) & (cox_table["hr"] > 1)].sort_values("hr", ascending=False)
         if len(top):
@@ -294,6 +307,17 @@ def warnings_intro(params, lang: str = "en") -> Sentence:
         "occ": ew.occupancy_weeks})
 
 
+def warnings_history(weeks: float, params) -> Sentence | None:
+    """What more history adds to the early-warning list, when the data covers fewer weeks than it
+    compares (``recent_weeks + baseline_weeks``); None with enough history."""
+    ew = params.retention.early_warning
+    need = ew.recent_weeks + ew.baseline_weeks
+    if weeks >= need:
+        return None
+    return ("needs.warnings_history", {"weeks": f"{weeks:.0f}", "need": need, "recent": ew.recent_weeks,
+                                       "base": ew.baseline_weeks})
+
+
 def warning_table(ew: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The supervisors' list: supervisor, team, agent, tenure (months), signals, reasons."""
     name = ew["agent_name"].where(ew["agent_name"].notna(), ew["agent_id"]) if "agent_name" in ew else ew["agent_id"]
@@ -317,7 +341,8 @@ def backtest_sentence(bt: pd.DataFrame, horizon_days: int, lang: str = "en") -> 
                                    "f": _fmt(f, "pct0", lang), "o": _fmt(o, "pct0", lang), "days": horizon_days})
 
 
-__all__ = ["alerts", "attrition_sentence", "attrition_table", "backtest_sentence", "band_label", "cards",
+__all__ = ["alerts", "attrition_sentence", "attrition_table", "backtest_sentence", "band_label", "card_pair", "cards",
            "cohort_sentence", "cox_table", "experience_sentence", "experience_table", "group_label", "months_text",
            "hr_sentences", "logrank_sentence", "new_hire_sentence", "nowrap", "ph_note", "say", "segment_label",
-           "segment_table", "shift_label", "team_tenure_table", "unit_label", "warning_table", "warnings_intro"]
+           "segment_table", "shift_label", "team_tenure_table", "unit_label", "warning_table", "warnings_history",
+           "warnings_intro"]

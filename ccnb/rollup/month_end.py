@@ -19,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from ccnb.catalog import summary_keys as keys
+from ccnb.catalog.needs import MONTH_END_REPORTS, MONTH_END_SECTIONS
+from ccnb.data import available
 from ccnb.i18n.labels import t
 from ccnb.rollup.overview import target_text, value_text
 
@@ -81,7 +83,7 @@ def section_table(section: str, hl: pd.DataFrame, rollup: Rollup, lang: str = "e
     rows = []
     for key in SECTION_KPIS.get(section, []):
         r = hl[hl["key"] == key]
-        if r.empty:
+        if r.empty or not r.iloc[0].get("available", True):   # no data supplied: not a figure of the report
             continue
         r = r.iloc[0]
         rows.append({"figure": r["label"], "value": value_text(r["value"], r["fmt"], lang),
@@ -93,6 +95,22 @@ def section_table(section: str, hl: pd.DataFrame, rollup: Rollup, lang: str = "e
         rows.append({"figure": e.get("label") or key, "value": e.get("display") or "–",
                      "target": e.get("target_display") or "–", "light": e.get("light")})
     return pd.DataFrame(rows, columns=["figure", "value", "target", "light"])
+
+
+def links_report(section: str, rollup: Rollup, tables) -> bool:
+    """Whether the section may point to its detailed report: that report is in the pack (it recorded
+    figures; on its own, the month-end report cannot tell, so it assumes so) and had data to show."""
+    stem = MONTH_END_REPORTS[section]
+    in_pack = stem in rollup.notebooks or not rollup.complete
+    return in_pack and available.notebook(tables, stem).ok
+
+
+def section_reason(section: str, tables, lang: str = "en") -> str:
+    """Why a section has no figure: what its detailed report lacks (e.g. 'this center supplied no customer records')."""
+    parts = [available.section(tables, k) for k in MONTH_END_SECTIONS[section]]
+    if any(a.ok for a in parts):
+        return t("needs.nothing_recorded", lang)
+    return available.reason_of([n for a in parts for n in a.missing], lang)
 
 
 def _light(hl: pd.DataFrame, key: str) -> str | None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ccnb import kpi
 from ccnb.catalog.kpis import REGISTRY
+from ccnb.data import available
 from ccnb.i18n.fmt import format_value
 from ccnb.i18n.labels import queue_name, t
 from ccnb.kpi.facts import offered_sql
@@ -22,7 +23,8 @@ def headline(tables, month, params, lang: str = "en", keys: list[str] | None = N
     One row per KPI (``report.headline_kpis``): ``key``, ``label`` (KPI name in ``lang``),
     ``dimension``, ``value``, ``previous`` (last month), ``change`` (value - previous),
     ``target``, ``band_lo``, ``band_hi``, ``fmt``, ``direction``, ``attainment`` (0-1),
-    ``light`` (green / amber / red / grey, None without target), ``n`` (sample size).
+    ``light`` (green / amber / red / grey, None without target or data), ``n`` (sample size),
+    ``available`` (False: the center supplied no data for it; ``reason`` says what is missing, in ``lang``).
     Units are the registry's (shares 0-1, seconds, points).
     """
     keys = keys or params.report.headline_kpis or list(REGISTRY)
@@ -32,13 +34,21 @@ def headline(tables, month, params, lang: str = "en", keys: list[str] | None = N
     prev_m = m - 1
     prev = (tr.xs(prev_m, level="month").iloc[0] if prev_m in tr.index.get_level_values("month")
             else pd.Series(dtype=float))
-    out = assess(cur, params, keys)
+    out = assess(cur, params, keys, unavailable=kpi.unavailable(tables))
     out["label"] = [REGISTRY[k].name(lang) for k in out["key"]]
     out["previous"] = [prev.get(k, float("nan")) for k in out["key"]]
     out["change"] = out["value"] - out["previous"]
+    out["reason"] = [available.section(tables, f"kpi.{k}").reason(lang) for k in out["key"]]
+    if not kpi.fcr_from_resolved(tables):
+        out.loc[out["key"] == "fcr", "label"] = t("needs.fcr_repeats_label", lang)
     cols = ["key", "label", "dimension", "value", "previous", "change", "target", "band_lo", "band_hi", "fmt",
-            "direction", "attainment", "light", "n"]
+            "direction", "attainment", "light", "n", "available", "reason"]
     return out[cols]
+
+
+def with_data(hl: pd.DataFrame) -> pd.DataFrame:
+    """The headline rows whose data the center supplied (what the pack's index and roll-ups count)."""
+    return hl[hl["available"].astype(bool)] if "available" in hl else hl
 
 
 def value_text(v, fmt, lang):
@@ -77,6 +87,11 @@ def cards(hl: pd.DataFrame, lang: str = "en") -> list[dict]:
     """Headline rows as items for ``ctx.kpi_cards`` (value, target, light, last month)."""
     items = []
     for _, r in hl.iterrows():
+        if not r.get("available", True):
+            items.append({"label": r["label"], "value": t("needs.index_not_available", lang), "fmt": "{}",
+                          "target": target_text(r, lang) or None, "target_fmt": "{}", "light": None,
+                          "note": r["reason"]})
+            continue
         note = ""
         if pd.notna(r["previous"]):
             note = t("overview.last_month", lang, value=value_text(r["previous"], r["fmt"], lang))
@@ -90,10 +105,12 @@ def cards(hl: pd.DataFrame, lang: str = "en") -> list[dict]:
 def table(hl: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Headline KPIs as a table for managers: formatted text, one row per KPI."""
     dims = {d: t(f"overview.dimension.{d}", lang) for d in hl["dimension"].unique()}
+    na = ~hl["available"].astype(bool) if "available" in hl else pd.Series(False, index=hl.index)
     return pd.DataFrame({
         t("overview.col_dimension", lang): [dims[d] for d in hl["dimension"]],
         t("overview.col_kpi", lang): hl["label"],
-        t("overview.col_value", lang): [value_text(v, f, lang) for v, f in zip(hl["value"], hl["fmt"])],
+        t("overview.col_value", lang): [t("needs.index_not_available", lang) if n else value_text(v, f, lang)
+                                        for v, f, n in zip(hl["value"], hl["fmt"], na)],
         t("overview.col_target", lang): [target_text(r, lang) or "–" for _, r in hl.iterrows()],
         t("overview.col_previous", lang): [value_text(v, f, lang) for v, f in zip(hl["previous"], hl["fmt"])],
         "light": hl["light"],
@@ -105,7 +122,8 @@ def monthly_trend(tables, month, params, months: int | None = None, keys: list[s
     months = months or params.report.trend_months
     keys = keys or params.report.headline_kpis
     tr = kpi.trend(tables, month, months=months, level="center", params=params, keys=keys)
-    return tr.droplevel("center")[[k for k in keys if k in tr.columns]]
+    na = kpi.unavailable(tables)   # no line for a KPI the center has no data for
+    return tr.droplevel("center")[[k for k in keys if k in tr.columns and k not in na]]
 
 
 def daily(tables, month, params) -> pd.DataFrame:
@@ -136,7 +154,8 @@ def queues(tables, month, params, lang: str = "en") -> pd.DataFrame:
                     keys=["answer_rate", "service_level", "asa_s", "aht_s", "fcr", "csat"])
     q.index = [queue_name(i, params, lang) for i in q.index]
     q.index.name = "queue"
-    return q[["offered", "answer_rate", "service_level", "asa_s", "aht_s", "fcr", "csat"]]
+    na = kpi.unavailable(tables)   # a KPI the center has no data for is left out, not shown as a dash
+    return q[["offered"] + [k for k in ("answer_rate", "service_level", "asa_s", "aht_s", "fcr", "csat") if k not in na]]
 
 
 def queue_formats() -> dict[str, str]:
@@ -144,6 +163,10 @@ def queue_formats() -> dict[str, str]:
         "offered": "int"}
 
 
-def queue_labels(lang: str = "en") -> dict[str, str]:
-    return {k: REGISTRY[k].name(lang) for k in ("answer_rate", "service_level", "asa_s", "aht_s", "fcr", "csat")} | {
+def queue_labels(lang: str = "en", tables=None) -> dict[str, str]:
+    """Column labels of :func:`queues`; with ``tables``, FCR says when it is measured from repeat contacts alone."""
+    out = {k: REGISTRY[k].name(lang) for k in ("answer_rate", "service_level", "asa_s", "aht_s", "fcr", "csat")} | {
         "offered": t("overview.offered", lang)}
+    if tables is not None and not kpi.fcr_from_resolved(tables):
+        out["fcr"] = t("needs.fcr_repeats_label", lang)
+    return out

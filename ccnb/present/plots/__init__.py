@@ -22,6 +22,9 @@ Choices, and why
   legends and twin axes get room) unless the chart chose its own; the rc default stays
   off so that a chart calling ``fig.tight_layout()`` gets no layout-change warning.
 * **Traffic-light colours** (:data:`LIGHT_COLORS`) match the HTML tables and cards.
+* **No mathtext, no TeX** (``text.parse_math``/``text.usetex`` off): queue, team and agent names
+  come from the center's data, and a ``$...$`` or LaTeX payload in them must show literally
+  instead of being parsed (or crashing the chart).
 """
 from __future__ import annotations
 
@@ -95,6 +98,9 @@ def style_rc(lang: str = "en") -> dict:
         "savefig.bbox": "tight",
         "svg.fonttype": "path",
         "pdf.fonttype": 42,
+        # text from the data is data: a team called "$x^2$" or "\\LaTeX" is drawn as written
+        "text.parse_math": False,
+        "text.usetex": False,
     }
 
 

@@ -17,6 +17,8 @@ def _unit_of(key: str) -> str:
 def trend_grid(trend: pd.DataFrame, params, lang: str = "en", keys=TREND_KPIS):
     """Small multiples: each KPI per month with its target (dashed) or healthy band (shaded)."""
     keys = [k for k in keys if k in trend.columns]
+    if not keys:
+        return None
     ncols = 3
     nrows = -(-len(keys) // ncols)
     fig, axes = new_figure((7.0, 2.3 * nrows), nrows=nrows, ncols=ncols, squeeze=False)
