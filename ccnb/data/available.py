@@ -91,8 +91,9 @@ def met(tables, need: Need) -> bool:
 def section(tables, key: str) -> Availability:
     """The availability of one section (``KeyError`` for an undeclared key)."""
     s = key_of(key)
-    rows = {n: bool(present(tables).get(n, {}).get(None)) for n in TABLES}
-    # a table not supplied at all is named as such, not by the columns it would have had
+    derived = getattr(tables, "derived", set())
+    rows = {n: bool(present(tables).get(n, {}).get(None)) and n not in derived for n in TABLES}
+    # a table not supplied at all (or derived from the contacts) is named as such, not by the columns it would have had
     missing = tuple(n if rows.get(n.table) else Need(n.table) for n in s.needs if not met(tables, n))
     degraded = tuple(n for n in s.better_with if not met(tables, n))
     return Availability(key, not missing, missing, degraded)
