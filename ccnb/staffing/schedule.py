@@ -38,13 +38,20 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from ccnb.staffing.shifts import ScheduleRuleError, candidates, coverage_matrices, horizon_days
+from ccnb.staffing.shifts import DEFAULT_WEEKEND, ScheduleRuleError, candidates, coverage_matrices, horizon_days
 
 
 def schedule_params(params):
     """The ``Schedule`` section from full params, or the section itself."""
     st = getattr(params, "staffing", None)
     return st.schedule if st is not None else params
+
+
+def center_weekend(params) -> tuple[int, ...]:
+    """The center's weekend days (0 = Monday): ``forecast.weekend_days``, the one source the forecast's
+    weekday/weekend profiles also read; Saturday and Sunday when only a ``Schedule`` section is given."""
+    fc = getattr(params, "forecast", None)
+    return tuple(int(d) for d in fc.weekend_days) if fc is not None else DEFAULT_WEEKEND
 
 
 @dataclass
@@ -97,12 +104,12 @@ def _blocks(days: pd.DatetimeIndex, shifts: pd.DataFrame) -> list[tuple[int, int
     return list(zip(edges[:-1], edges[1:]))
 
 
-def _pieces(req: pd.DataFrame, sched, interval_s: float, split: bool) -> list[_Piece]:
+def _pieces(req: pd.DataFrame, sched, interval_s: float, split: bool, weekend) -> list[_Piece]:
     per_day = int(round(86400 / interval_s))
     out = []
     for desk, g in req.groupby("desk", sort=True):
         days = horizon_days(g)
-        shifts, opts = candidates(days, sched)
+        shifts, opts = candidates(days, sched, weekend)
         t0 = days[0]
         n_t = len(days) * per_day
         idx = ((g["interval_start"] - t0) / pd.Timedelta(seconds=interval_s)).to_numpy()
@@ -229,7 +236,7 @@ def plan_shifts(requirements: pd.DataFrame, params, interval_s: float, *, budget
     budget = budget_hours if budget_hours is not None else sched.budget_hours
     limit = float(time_limit_s or sched.time_limit_s)
     iv_h = interval_s / 3600.0
-    pieces = _pieces(req, sched, interval_s, split=budget is None)
+    pieces = _pieces(req, sched, interval_s, split=budget is None, weekend=center_weekend(params))
     groups = [[p] for p in pieces] if budget is None else [pieces]
     args = [(grp, sched, iv_h, budget, limit) for grp in groups]
     if sched.workers > 1 and len(groups) > 1:

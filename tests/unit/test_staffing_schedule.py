@@ -261,13 +261,20 @@ def test_infeasible_rules_name_the_rule():
     with pytest.raises(ScheduleRuleError) as e:
         build_roster(plan_shifts(req, sched, 1800), sched, one)
     assert e.value.rule == "weekly.max_consecutive_days"
-    # three 8-h shifts in the week (Mon-Wed) cannot give a full-timer 32 h
-    sched, req = _one_shift_a_day(days=3, agent_types=[{"name": "ft", "min_hours_week": 32, "max_hours_week": 40}])
+    # three 8-h shifts in the week (Mon-Wed) cannot give a full-timer 32 h: an error when the minimum is strict
+    sched, req = _one_shift_a_day(days=3, agent_types=[{"name": "ft", "min_hours_week": 32, "max_hours_week": 40}],
+                                  min_hours="strict")
     sched.weekly.days_off = 0
     req = pd.concat([req, _req({"08:00-08:30": 0}, day=DAY + pd.Timedelta(days=6), step="30min")])
+    plan = plan_shifts(req, sched, 1800)
     with pytest.raises(ScheduleRuleError) as e:
-        build_roster(plan_shifts(req, sched, 1800), sched, one)
+        build_roster(plan, sched, one)
     assert e.value.rule == "agent_types.min_hours_week"
+    # ... and reported when it is not: 3 shifts x 8 paid hours = 24 h, 8 contracted hours unused
+    sched.min_hours = "report"
+    r = build_roster(plan, sched, one)
+    assert (r.days["activity"] == "work").sum() == 3
+    assert r.stats["unused_contract_h"].sum() == pytest.approx(32 - 24, abs=1e-4)
 
 
 def test_minimum_rest_between_shifts():
