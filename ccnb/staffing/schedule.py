@@ -12,8 +12,10 @@ Aykin 1996; see :mod:`ccnb.staffing.shifts` for ``A`` and ``B``):
   ``under_cover_penalty`` paid hours per missing agent-hour; ``L`` the interval in hours,
   ``w_t`` the requirement's ``weight`` column, 1 when absent);
 * budget mode (``budget_hours``): ``sum_s paid_h_s x_s <= budget``, minimise the weighted
-  shortfall ``L sum_t w_t u_t`` (agent-hours; with ``weight`` = expected calls it is the calls
-  met short-staffed), paid hours breaking ties;
+  shortfall ``L sum_t w_t sum_k k u_tk`` with ``u_t = sum_k u_tk``, ``0 <= u_tk <= 1`` for
+  ``k < BUDGET_TIERS`` (the k-th agent missing in an interval weighs k: service falls faster with
+  each agent missing, so the cut is spread rather than piled into a few intervals; with ``weight``
+  = expected calls it weighs the callers met short-staffed), paid hours breaking ties;
 * ``max_share`` of a shift type: its paid hours ``<= max_share x`` all paid hours;
 * ``min_agents_per_shift`` (a shift used carries at least m agents: ``m z_s <= x_s <= M z_s``,
   ``z_s`` binary) and ``max_agents_per_shift`` (an upper bound on ``x_s``).
@@ -134,15 +136,22 @@ def _pieces(req: pd.DataFrame, sched, interval_s: float, split: bool, weekend) -
     return out
 
 
+#: Budget mode: tiers of one agent short per interval, each weighing one more than the last (the last unbounded).
+BUDGET_TIERS = 4
+
+
 def _model(p: _Piece, sched, iv_h: float, budget: bool):
     """Columns [x | y | u | z], rows [links, coverage, min/max]; returns c, A_rows, lo, hi, integrality, ub."""
     ns, no, nt = len(p.shifts), len(p.options), len(p.required)
+    k = BUDGET_TIERS if budget else 1
+    nu = nt * k
     m = sched.min_agents_per_shift
     nz = ns if m > 1 else 0
     paid = p.shifts["paid_h"].to_numpy(float)
     pen = sched.under_cover_penalty
+    tier_w = np.repeat(np.arange(1.0, k + 1), nt)  # tier j of interval t at column j * nt + t
     c = np.concatenate([paid * (1e-4 if budget else 1.0), np.zeros(no),
-                        iv_h * p.weight * (1.0 if budget else pen), np.zeros(nz)])
+                        iv_h * np.tile(p.weight, k) * tier_w * (1.0 if budget else pen), np.zeros(nz)])
     # links: for each (shift, break) group, sum y - x = 0
     key = p.options["shift_id"].astype(str) + "|" + p.options["break"]
     grp, _ = pd.factorize(key)
@@ -151,27 +160,28 @@ def _model(p: _Piece, sched, iv_h: float, budget: bool):
     ng = int(grp.max()) + 1 if no else 0
     link_y = sparse.csr_matrix((np.ones(no), (grp, np.arange(no))), shape=(ng, no))
     link_x = sparse.csr_matrix((-np.ones(ng), (np.arange(ng), sh_of_grp)), shape=(ng, ns))
-    blocks = [[link_x, link_y, sparse.csr_matrix((ng, nt)), sparse.csr_matrix((ng, nz))],
-              [p.a, -p.b, sparse.identity(nt, format="csr"), sparse.csr_matrix((nt, nz))]]
+    blocks = [[link_x, link_y, sparse.csr_matrix((ng, nu)), sparse.csr_matrix((ng, nz))],
+              [p.a, -p.b, sparse.hstack([sparse.identity(nt, format="csr")] * k, format="csr"),
+               sparse.csr_matrix((nt, nz))]]
     lo = [np.zeros(ng), p.required]
     hi = [np.zeros(ng), np.full(nt, np.inf)]
     big = sched.max_agents_per_shift or int(np.ceil(2 * p.required.max())) + m + 1
     if nz:
         eye = sparse.identity(ns, format="csr")
-        blocks.append([eye, sparse.csr_matrix((ns, no)), sparse.csr_matrix((ns, nt)), -m * eye])
+        blocks.append([eye, sparse.csr_matrix((ns, no)), sparse.csr_matrix((ns, nu)), -m * eye])
         lo.append(np.zeros(ns)); hi.append(np.full(ns, np.inf))
-        blocks.append([eye, sparse.csr_matrix((ns, no)), sparse.csr_matrix((ns, nt)), -big * eye])
+        blocks.append([eye, sparse.csr_matrix((ns, no)), sparse.csr_matrix((ns, nu)), -big * eye])
         lo.append(np.full(ns, -np.inf)); hi.append(np.zeros(ns))
     caps = [t for t in sched.shifts if t.max_share < 1]
     for t in caps:  # paid hours of shift type t <= share x all paid hours
         coef = paid * ((p.shifts["shift"] == t.name).to_numpy(float) - t.max_share)
-        blocks.append([sparse.csr_matrix(coef[None, :]), sparse.csr_matrix((1, no)), sparse.csr_matrix((1, nt)),
+        blocks.append([sparse.csr_matrix(coef[None, :]), sparse.csr_matrix((1, no)), sparse.csr_matrix((1, nu)),
                        sparse.csr_matrix((1, nz))])
         lo.append(np.array([-np.inf])); hi.append(np.zeros(1))
     mat = sparse.bmat(blocks, format="csr")
-    integ = np.concatenate([np.ones(ns), np.ones(no), np.zeros(nt), np.ones(nz)])
-    ub = np.concatenate([np.full(ns, sched.max_agents_per_shift or np.inf), np.full(no, np.inf),
-                         np.full(nt, np.inf), np.ones(nz)])
+    integ = np.concatenate([np.ones(ns), np.ones(no), np.zeros(nu), np.ones(nz)])
+    u_ub = np.concatenate([np.ones(nt * (k - 1)), np.full(nt, np.inf)])
+    ub = np.concatenate([np.full(ns, sched.max_agents_per_shift or np.inf), np.full(no, np.inf), u_ub, np.ones(nz)])
     return c, mat, np.concatenate(lo), np.concatenate(hi), integ, ub
 
 

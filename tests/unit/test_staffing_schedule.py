@@ -72,6 +72,19 @@ def test_budget_mode_never_exceeds_the_budget():
 
 
 
+def test_budget_mode_spreads_the_shortfall():
+    # one-hour shifts at 08:00 or 09:00; 3 agents needed 08-09 and 1 agent 09-10; 2 paid hours. Linear in the
+    # agent-hours short every use of the budget leaves 2 short; weighing the k-th missing agent of an interval k,
+    # (2, 0) leaves 1 + 1 short (cost 1 + 1) and (1, 1) leaves 2 + 0 (cost 1 + 2): two agents at 08:00.
+    sched = _two_types(shifts=[ShiftTemplate(name="H", length_h=1, earliest_start="08:00", latest_start="09:00",
+                                             start_step_min=60)])
+    p = plan_shifts(_req({"08:00-09:00": 3, "09:00-10:00": 1}), sched, 3600, budget_hours=2.0)
+    assert p.paid_hours == pytest.approx(2.0)
+    cov = p.coverage.set_index("interval_start").loc[[DAY + pd.Timedelta("8h"), DAY + pd.Timedelta("9h")]]
+    assert cov["scheduled"].tolist() == pytest.approx([2.0, 0.0])
+    assert cov["short"].tolist() == pytest.approx([1.0, 1.0])
+
+
 def _meal_rules(**kw) -> Schedule:
     base = dict(shifts=[ShiftTemplate(name="D", length_h=8, earliest_start="08:00", latest_start="08:00")],
                 breaks=[Break(name="meal", minutes=30, paid=False, earliest_min=180, latest_min=300, step_min=30)],
