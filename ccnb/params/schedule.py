@@ -134,6 +134,8 @@ class Schedule(Section):
     time_limit_s: float = Field(30.0, gt=0, le=3600, description="Solver time limit per problem (s).")
     workers: int = Field(2, ge=1, le=64, description="Processes solving the plan's day blocks at once (cost mode).")
     mip_gap: float = Field(0.02, ge=0, le=0.5, description="Relative MIP gap at which the solver stops.")
+    mip_gap_hours: float = Field(4.0, ge=0, le=1000, description="Cost mode: the solver also stops within this many "
+                                 "paid hours of the optimum (per solved block; 0: the relative gap only).")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Schedule":

@@ -23,7 +23,9 @@ Aykin 1996; see :mod:`ccnb.staffing.shifts` for ``A`` and ``B``):
 Solver: HiGHS through :func:`scipy.optimize.milp` (scipy is already a dependency; HiGHS is an
 open-source branch-and-cut solver that solves these covering programs to a small gap in
 seconds; CP-SAT would add a dependency and is no better at a linear covering objective).
-HiGHS is deterministic for a given model, so the same input gives the same tables (unless the
+The solver stops within ``mip_gap`` (relative) or ``mip_gap_hours`` paid hours (absolute, cost mode; a
+small desk's day of 60 paid hours would otherwise be proven optimal to within 1 hour, several times
+slower for a better plan by less than one shift), whichever is looser. HiGHS is deterministic for a given model, so the same input gives the same tables (unless the
 time limit stops it first: the status says so). In cost mode the horizon is cut at every
 midnight that no candidate shift spans, and each block solved on its own (the objective adds
 up over blocks, so this is exact), ``workers`` blocks at a time in separate processes (the
@@ -196,10 +198,16 @@ def _solve(pieces: list[_Piece], sched, iv_h: float, budget_hours: float | None,
         row = np.concatenate([np.concatenate([p.shifts["paid_h"].to_numpy(float),
                                               np.zeros(len(q[0]) - len(p.shifts))]) for p, q in zip(pieces, parts)])
         cons.append(LinearConstraint(row[None, :], -np.inf, budget_hours))
+    gap = sched.mip_gap
+    if not budget and sched.mip_gap_hours > 0:
+        # an absolute gap in paid hours as a relative one: the objective is at least min(1, penalty) x the
+        # required agent-hours (every required agent-hour is either paid or penalised)
+        floor = min(1.0, sched.under_cover_penalty) * iv_h * sum(float(p.required.sum()) for p in pieces)
+        gap = max(gap, sched.mip_gap_hours / max(floor, sched.mip_gap_hours))
     t = time.perf_counter()
     res = milp(c, constraints=cons, integrality=np.concatenate([q[4] for q in parts]),
                bounds=Bounds(np.zeros(len(c)), np.concatenate([q[5] for q in parts])),
-               options={"time_limit": time_limit, "mip_rel_gap": sched.mip_gap, "disp": False, "presolve": True})
+               options={"time_limit": time_limit, "mip_rel_gap": gap, "disp": False, "presolve": True})
     secs = time.perf_counter() - t
     if res.x is None:
         raise ScheduleRuleError("time_limit_s", f"no feasible shift plan found within {time_limit:g} s "

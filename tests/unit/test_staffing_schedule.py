@@ -37,7 +37,7 @@ def _two_types(**kw) -> Schedule:
                                       start_step_min=60)],
                 breaks=[], opening_hours={"weekdays": ("08:00", "18:00"), "weekend": ("08:00", "18:00")},
                 agent_types=[{"name": "any", "min_hours_week": 0, "max_hours_week": 40}],
-                mip_gap=0.0, time_limit_s=20)
+                mip_gap=0.0, mip_gap_hours=0.0, time_limit_s=20)
     base.update(kw)
     return Schedule(**base)
 
@@ -89,7 +89,7 @@ def _meal_rules(**kw) -> Schedule:
     base = dict(shifts=[ShiftTemplate(name="D", length_h=8, earliest_start="08:00", latest_start="08:00")],
                 breaks=[Break(name="meal", minutes=30, paid=False, earliest_min=180, latest_min=300, step_min=30)],
                 opening_hours={"weekdays": ("08:00", "16:00"), "weekend": ("08:00", "16:00")},
-                under_cover_penalty=100, mip_gap=0.0, time_limit_s=20,
+                under_cover_penalty=100, mip_gap=0.0, mip_gap_hours=0.0, time_limit_s=20,
                 agent_types=[{"name": "ft", "min_hours_week": 0, "max_hours_week": 40}])
     base.update(kw)
     return Schedule(**base)
@@ -293,7 +293,7 @@ def test_infeasible_rules_name_the_rule():
 def test_minimum_rest_between_shifts():
     # one agent, Monday 15:30-23:30 then Tuesday 06:00-14:00: 6.5 h of rest < 11 h
     sched = Schedule(shifts=[ShiftTemplate(name="D", length_h=8, earliest_start="06:00", latest_start="15:30")],
-                     breaks=[], under_cover_penalty=100, mip_gap=0.0,
+                     breaks=[], under_cover_penalty=100, mip_gap=0.0, mip_gap_hours=0.0,
                      opening_hours={"weekdays": ("06:00", "24:00"), "weekend": ("06:00", "24:00")},
                      agent_types=[{"name": "ft", "min_hours_week": 0, "max_hours_week": 40}])
     req = pd.concat([_req({"15:30-23:30": 1}, step="30min"),
