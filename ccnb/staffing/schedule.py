@@ -25,8 +25,9 @@ open-source branch-and-cut solver that solves these covering programs to a small
 seconds; CP-SAT would add a dependency and is no better at a linear covering objective).
 The solver stops within ``mip_gap`` (relative) or ``mip_gap_hours`` paid hours (absolute, cost mode; a
 small desk's day of 60 paid hours would otherwise be proven optimal to within 1 hour, several times
-slower for a better plan by less than one shift), whichever is looser. HiGHS is deterministic for a given model, so the same input gives the same tables (unless the
-time limit stops it first: the status says so). In cost mode the horizon is cut at every
+slower for a better plan by less than one shift), whichever is looser. HiGHS is deterministic for
+a given model, so the same input gives the same tables (unless the time limit stops it first: the
+status says so). In cost mode the horizon is cut at every
 midnight that no candidate shift spans, and each block solved on its own (the objective adds
 up over blocks, so this is exact), ``workers`` blocks at a time in separate processes (the
 results do not depend on the order); budget mode solves all desks and days at once.
