@@ -30,6 +30,9 @@ def day_label(d: pd.Timestamp, lang: str) -> str:
     return f"{_WEEKDAYS[lang][d.weekday()]} {d:%d/%m}" if lang == "en" else f"{_WEEKDAYS[lang][d.weekday()]} {d:%m-%d}"
 
 
+_H = {"en": " h", "zh": " 小时"}
+
+
 def _sl_light(v: float, params) -> str:
     return light(v, params.staffing.service_level_target, "higher", params.kpi.amber_band) or "grey"
 
@@ -50,15 +53,15 @@ def figures(ms: MonthSchedule, params, lang: str = "en") -> pd.DataFrame:
     tg = st.service_level_target
     staff = ms.staff.sum(numeric_only=True)
     rows = [
-        ("paid", _f(s["paid_h"], "int", lang) + " h",
+        ("paid", _f(s["paid_h"], "int", lang) + _H[lang],
          t("schedule.d_paid", lang, shifts=_f(s["agent_shifts"], "int", lang), fte=_f(s["fte"], "num1", lang),
            hours=f"{st.fte_hours_per_week:g}"), None),
-        ("fte_plan", _f(s["fte_plan_h"], "int", lang) + " h",
+        ("fte_plan", _f(s["fte_plan_h"], "int", lang) + _H[lang],
          t("schedule.d_fte_plan", lang, share=_f(s["paid_vs_fte_plan"], "pct0", lang),
            shrinkage=_f(st.shrinkage, "pct0", lang)), None),
-        ("required", _f(s["required_h"], "int", lang) + " h", t("schedule.d_required", lang), None),
-        ("over", _f(s["over_h"], "int", lang) + " h", t("schedule.d_over", lang, pct=_f(s["over_pct"], "pct", lang)), None),
-        ("under", _f(s["under_h"], "int", lang) + " h",
+        ("required", _f(s["required_h"], "int", lang) + _H[lang], t("schedule.d_required", lang), None),
+        ("over", _f(s["over_h"], "int", lang) + _H[lang], t("schedule.d_over", lang, pct=_f(s["over_pct"], "pct", lang)), None),
+        ("under", _f(s["under_h"], "int", lang) + _H[lang],
          t("schedule.d_under", lang, pct=_f(s["under_pct"], "pct", lang), reach=_f(s["unreachable_h"], "int", lang)),
          None),
         ("sl", _f(s["service_level"], "pct", lang),
@@ -69,7 +72,7 @@ def figures(ms: MonthSchedule, params, lang: str = "en") -> pd.DataFrame:
         ("agents", _f(staff["agents"], "int", lang),
          t("schedule.d_agents", lang, known=_f(staff["known"], "int", lang), hires=_f(staff["hires"], "int", lang),
            spare=_f(staff["not_needed"], "int", lang)), None),
-        ("unused", _f(s["unused_contract_h"], "int", lang) + " h", t("schedule.d_unused", lang), None),
+        ("unused", _f(s["unused_contract_h"], "int", lang) + _H[lang], t("schedule.d_unused", lang), None),
     ]
     return pd.DataFrame([(t(f"schedule.f_{k}", lang), v, d, lg) for k, v, d, lg in rows],
                         columns=["figure", "value", "detail", "light"])
