@@ -11,7 +11,8 @@ from ccnb.params import load_params
 from ccnb.params.schedule import Break, Schedule, ShiftTemplate
 from ccnb.staffing import coverage, roster_export
 from ccnb.staffing.erlang import erlang_a
-from ccnb.staffing.roster import build_roster
+from ccnb.staffing.month_schedule import active_agents, name_agents
+from ccnb.staffing.roster import Roster, build_roster
 from ccnb.staffing.schedule import plan_shifts
 from ccnb.staffing.shifts import ScheduleRuleError
 
@@ -307,3 +308,36 @@ def test_minimum_rest_between_shifts():
     # generated agents: a second agent takes Tuesday
     r = build_roster(plan, sched)
     assert len(r.agents) == 2 and (r.days["activity"] == "work").sum() == 2
+
+
+def test_the_weekend_is_the_forecasts():
+    # one source: forecast.weekend_days. With a Friday-Saturday weekend open 10:00-14:00, Friday 08:00-09:00
+    # cannot be reached by any shift; with the default Saturday-Sunday weekend it is a working day, open from 08:00
+    params = load_params()
+    params.staffing.schedule = _two_types(opening_hours={"weekdays": ("08:00", "18:00"), "weekend": ("10:00", "14:00")})
+    friday = DAY + pd.Timedelta(days=4)
+    req = _req({"08:00-09:00": 1}, day=friday)
+    assert plan_shifts(req, params, 3600).coverage.set_index("interval_start").at[friday + pd.Timedelta("8h"),
+                                                                                    "reachable"]
+    params.forecast.weekend_days = [4, 5]
+    p = plan_shifts(req, params, 3600)
+    assert not p.coverage.set_index("interval_start").at[friday + pd.Timedelta("8h"), "reachable"]
+    assert p.paid_hours == 0.0
+
+
+def test_current_agents_take_full_time_slots_then_hires():
+    params = load_params()
+    slots = pd.DataFrame({"desk": ["voice"] * 3 + ["chat"] * 2, "agent_id": ["voice agent 1", "voice agent 2",
+                          "voice agent 3", "chat agent 1", "chat agent 2"],
+                          "agent_type": ["full_time", "full_time", "part_time", "full_time", "part_time"]})
+    agents = pd.DataFrame({"agent_id": ["A3", "A1", "A9", "A5", "A7"],
+                           "queue": ["billing", "sales", "chat", "vip", "chat"],
+                           "hire_date": ["2024-01-01"] * 4 + ["2027-01-01"],          # A7 not yet hired
+                           "leave_date": [None, None, None, "2026-10-15", None]})     # A5 has left
+    known = active_agents(agents, params, "2026-11-01")
+    assert known.values.tolist() == [["chat", "A9"], ["voice", "A1"], ["voice", "A3"]]
+    days = slots.assign(date=pd.Timestamp("2026-11-02"))
+    r, staff = name_agents(Roster(days, days.iloc[0:0], slots, pd.DataFrame()), known, "full_time")
+    assert r.agents["agent_id"].tolist() == ["A1", "A3", "voice new part_time 1", "A9", "chat new part_time 1"]
+    assert staff.set_index("desk")[["known", "hires", "not_needed"]].to_dict("index") == \
+        {"chat": {"known": 1, "hires": 1, "not_needed": 0}, "voice": {"known": 2, "hires": 1, "not_needed": 0}}
