@@ -106,7 +106,7 @@ def peer_rules() -> Schedule:
     return Schedule(shifts=[ShiftTemplate(name="s8", length_h=8, earliest_start="06:00", latest_start="15:00",
                                           start_step_min=30)],
                     breaks=[], opening_hours={"weekdays": ("00:00", "24:00"), "weekend": ("00:00", "24:00")},
-                    under_cover_penalty=1000, mip_gap=0.0, time_limit_s=120,
+                    under_cover_penalty=1000, mip_gap=0.0, mip_gap_hours=0.0, time_limit_s=120,
                     agent_types=[{"name": "any", "min_hours_week": 0, "max_hours_week": 40}])
 
 

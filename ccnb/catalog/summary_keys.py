@@ -27,3 +27,8 @@ EARLY_WARNINGS = "early_warnings"             # 40_retention: agents with early 
 #: Every key above: what notebooks may record beside the headline KPIs.
 ALL = (FORECAST_PEAK, FORECAST_FTE, FORECAST_EVENT, KPI_COMPOSITE, KPI_ON_TARGET, QA_ICC, QA_SCORE, CHURN_FLAGGED,
        CHURN_HIGH, CHURN_AUC, CHURN_PRECISION_AT_K, CUSTOMER_RETENTION, AGENT_ATTRITION, EARLY_WARNINGS)
+
+# next month's schedule (issue 17), recorded by 10_forecast_staffing
+SCHEDULE_SL = "schedule.card_sl"              # 10_forecast_staffing: service level the schedule delivers
+SCHEDULE_PAID = "schedule.card_paid"          # 10_forecast_staffing: paid hours of next month's schedule
+ALL = ALL + (SCHEDULE_SL, SCHEDULE_PAID)

@@ -13,8 +13,6 @@ from pydantic import Field, field_validator, model_validator
 
 from ccnb.params.base import Section
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -90,7 +88,8 @@ class WeeklyRules(Section):
 
 class OpeningHours(Section):
     weekdays: tuple[str, str] = Field(("06:00", "24:00"), description="Open from, to (HH:MM) on working days.")
-    weekend: tuple[str, str] = Field(("06:00", "24:00"), description="Open from, to (HH:MM) on weekend days.")
+    weekend: tuple[str, str] = Field(("06:00", "24:00"), description="Open from, to (HH:MM) on the center's weekend days "
+                                                              "(forecast.weekend_days).")
 
     @field_validator("weekdays", "weekend")
     @classmethod
@@ -104,33 +103,39 @@ class Schedule(Section):
     """The shift plan, its breaks and the roster's weekly rules (``staffing.schedule``)."""
 
     shifts: list[ShiftTemplate] = Field(
-        default_factory=lambda: [ShiftTemplate(name="full8", length_h=8.5, earliest_start="06:00", latest_start="15:30"),
+        default_factory=lambda: [ShiftTemplate(name="full8", length_h=8.5, earliest_start="06:00", latest_start="15:30",
+                                               start_step_min=60),
                                  ShiftTemplate(name="part4", length_h=4, earliest_start="06:00", latest_start="20:00",
-                                               max_share=0.25)],
+                                               start_step_min=60, max_share=0.25)],
         min_length=1, description="Shift types: length and allowed start times.")
     breaks: list[Break] = Field(
-        default_factory=lambda: [Break(name="break1", minutes=15, paid=True, earliest_min=90, latest_min=150),
+        default_factory=lambda: [Break(name="break1", minutes=15, paid=True, earliest_min=90, latest_min=150, step_min=30),
                                  Break(name="meal", minutes=30, paid=False, earliest_min=210, latest_min=300,
-                                       min_shift_h=6),
+                                       step_min=30, min_shift_h=6),
                                  Break(name="break2", minutes=15, paid=True, earliest_min=360, latest_min=420,
-                                       min_shift_h=8)],
+                                       step_min=30, min_shift_h=8)],
         description="Breaks in each shift long enough, with their placement windows; windows must not overlap.")
     min_agents_per_shift: int = Field(0, ge=0, le=1000, description="A shift start used carries at least this many agents.")
     max_agents_per_shift: int | None = Field(None, ge=1, description="Agents starting one shift at one time, at most.")
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
-    weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"], description="The center's weekend days.")
     agent_types: list[AgentType] = Field(
         default_factory=lambda: [AgentType(name="full_time", min_hours_week=32, max_hours_week=40, shifts=["full8"]),
                                  AgentType(name="part_time", min_hours_week=12, max_hours_week=24, shifts=["part4"])],
         min_length=1, description="Contracts: weekly paid hours and the shift types each works.")
     weekly: WeeklyRules = Field(default_factory=WeeklyRules)
+    min_hours: Literal["strict", "report"] = Field(
+        "report", description="Contracted minimum hours (agent_types.min_hours_week): strict: a week in which an agent "
+        "cannot reach them is an error naming the rule; report: the roster gives as many agents as it can their "
+        "minimum (the shortfall in hours minimised) and reports the contracted hours the plan leaves unused.")
     under_cover_penalty: float = Field(4.0, gt=0, le=1000,
                                        description="Cost of one missing agent-hour, in paid hours (plan objective).")
     budget_hours: float | None = Field(None, gt=0, description="Budget mode: paid hours over the horizon at most; "
                                                                 "None: cost mode.")
-    time_limit_s: float = Field(60.0, gt=0, le=3600, description="Solver time limit per problem (s).")
+    time_limit_s: float = Field(30.0, gt=0, le=3600, description="Solver time limit per problem (s).")
     workers: int = Field(2, ge=1, le=64, description="Processes solving the plan's day blocks at once (cost mode).")
-    mip_gap: float = Field(0.01, ge=0, le=0.5, description="Relative MIP gap at which the solver stops.")
+    mip_gap: float = Field(0.02, ge=0, le=0.5, description="Relative MIP gap at which the solver stops.")
+    mip_gap_hours: float = Field(4.0, ge=0, le=1000, description="Cost mode: the solver also stops within this many "
+                                 "paid hours of the optimum (per solved block; 0: the relative gap only).")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Schedule":
@@ -143,8 +148,6 @@ class Schedule(Section):
             raise ValueError(f"agent types name unknown shift type(s): {', '.join(bad)}")
         if (self.max_agents_per_shift is not None and self.min_agents_per_shift > self.max_agents_per_shift):
             raise ValueError("min_agents_per_shift is above max_agents_per_shift")
-        if len(set(self.weekend)) == 7:
-            raise ValueError("weekend: at least one day must be a working day")
         names = [b.name for b in self.breaks]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:

@@ -14,12 +14,15 @@ last shift end and its trailing run of working days, in two steps:
    * ``max_consecutive_days``: every window of ``max + 1`` days (last week's run included) has
      at most ``max`` working days;
    * contracted hours: ``min_hours_week <= sum paid_h(t) v[a, d, t] <= max_hours_week`` (a partial week at
-     the horizon's edge: no minimum, since its other days lie outside the plan);
+     the horizon's edge: no minimum, since its other days lie outside the plan); with ``min_hours: report``
+     the minimum is soft: ``sum paid_h(t) v[a, d, t] + h[a] >= min_hours_week``, ``h[a] >= 0`` the agent's
+     contracted hours left unused, and the program minimises ``sum_a h[a]`` (hours; a headcount sized for
+     the month's busiest day has too few shifts for everyone's minimum in a quieter week);
    * ``min_rest_h`` where it is already decided by the types: a type on day ``d`` and one on
      ``d + 1`` whose every pair of starts leaves less than the rest are not both given to one agent
      (nor a type starting too soon after the agent's last shift of last week).
 
-   A feasibility problem (objective zero) solved by HiGHS (:func:`scipy.optimize.milp`, as the
+   A feasibility problem (objective zero; ``min_hours: report``: the unused hours) solved by HiGHS (:func:`scipy.optimize.milp`, as the
    plan; deterministic). Why not one program over agents x individual shifts: with 60+ identical
    agents and every start time it is highly symmetric and HiGHS found no roster for a week in
    60 s; per type and day it solves in seconds.
@@ -63,7 +66,8 @@ class Roster:
     ``paid_h`` (0 off), ``breaks`` (``"HH:MM-HH:MM name"`` joined by ``"; "``).
     ``breaks``: ``desk``, ``agent_id``, ``date``, ``shift_id``, ``break``, ``start``, ``end``, ``paid``.
     ``agents``: ``desk``, ``agent_id``, ``agent_type``. ``stats``: ``desk``, ``week``, ``agents``,
-    ``shifts``, ``status``, ``solve_s``.
+    ``shifts``, ``status``, ``unused_contract_h`` (contracted minimum hours the week leaves unused, h;
+    ``min_hours: report``).
     """
 
     days: pd.DataFrame
@@ -128,7 +132,8 @@ def generate_agents(plan: ShiftPlan, params) -> pd.DataFrame:
 
 def _week_model(ag: pd.DataFrame, counts: pd.DataFrame, wd: pd.DatetimeIndex, state: dict, sched, types,
                 relax: str | None):
-    """Step 1: variables [v (agent, day, template) | c (agent, pair)]; returns the milp inputs and v's index."""
+    """Step 1: variables [v (agent, day, template) | c (agent, pair) | h (agent: contracted hours unused, soft
+    minimum only)]; returns the milp inputs, v's index and the number of h columns."""
     wr = sched.weekly
     n = len(wd)
     tpl = sorted(counts["shift"].unique())
@@ -141,6 +146,8 @@ def _week_model(ag: pd.DataFrame, counts: pd.DataFrame, wd: pd.DatetimeIndex, st
     cons_full = (relax not in ("weekly.consecutive_days_off", "weekly.days_off") and wr.consecutive_days_off
                  and wr.days_off >= 2 and n == 7)
     nc = len(ag) * 6 if cons_full else 0
+    soft = sched.min_hours == "report" and relax is None
+    nh = len(ag) if soft else 0
     rows, cols, vals, lo, hi = [], [], [], [], []
     # rest: template t on day d and t2 on d + 1 clash for every pair of their starts when the latest start of t2
     # comes less than the rest after the earliest end of t (a necessary condition; step 2 places the starts)
@@ -183,7 +190,12 @@ def _week_model(ag: pd.DataFrame, counts: pd.DataFrame, wd: pd.DatetimeIndex, st
         # most the whole week's maximum
         lo_h = 0 if relax == "agent_types.min_hours_week" or n < 7 else t.min_hours_week
         hi_h = np.inf if relax == "agent_types.max_hours_week" else t.max_hours_week
-        add([(j, paid[frame["t"].iat[j]]) for j in js], lo_h - 1e-6, hi_h + 1e-6)
+        hours = [(j, paid[frame["t"].iat[j]]) for j in js]
+        if soft:
+            add(hours + [(nv + nc + ai, 1.0)], lo_h - 1e-6, np.inf)
+            add(hours, -np.inf, hi_h + 1e-6)
+        else:
+            add(hours, lo_h - 1e-6, hi_h + 1e-6)
         if cons_full:
             base = nv + ai * 6
             for j in range(6):
@@ -198,15 +210,18 @@ def _week_model(ag: pd.DataFrame, counts: pd.DataFrame, wd: pd.DatetimeIndex, st
                 win = seq[s0:s0 + mx + 1]
                 fixed = sum(1 for v in win if v is None)
                 add([(q, 1.0) for d in win if d is not None for q in per_day[d]], -np.inf, mx - fixed)
-    mat = sparse.csr_matrix((vals, (rows, cols)), shape=(len(lo), nv + nc))
-    return mat, np.array(lo), np.array(hi), nv + nc, frame
+    mat = sparse.csr_matrix((vals, (rows, cols)), shape=(len(lo), nv + nc + nh))
+    return mat, np.array(lo), np.array(hi), nv + nc, frame, nh
 
 
 def _solve_week(ag, counts, wd, state, sched, types, relax=None):
-    mat, lo, hi, nv, frame = _week_model(ag, counts, wd, state, sched, types, relax)
-    res = milp(np.zeros(nv), constraints=[LinearConstraint(mat, lo, hi)], integrality=np.ones(nv),
-               bounds=Bounds(np.zeros(nv), np.ones(nv)),
-               options={"time_limit": float(sched.time_limit_s), "disp": False, "presolve": True})
+    mat, lo, hi, nv, frame, nh = _week_model(ag, counts, wd, state, sched, types, relax)
+    res = milp(np.concatenate([np.zeros(nv), np.ones(nh)]), constraints=[LinearConstraint(mat, lo, hi)],
+               integrality=np.concatenate([np.ones(nv), np.zeros(nh)]),
+               bounds=Bounds(np.zeros(nv + nh), np.concatenate([np.ones(nv), np.full(nh, np.inf)])),
+               options={"time_limit": float(sched.time_limit_s), "mip_rel_gap": sched.mip_gap, "disp": False,
+                        "presolve": True})
+    res.unused_h = float(res.x[nv:].sum()) if res.x is not None and nh else 0.0
     return res, frame
 
 
@@ -319,7 +334,7 @@ def _roster(plan: ShiftPlan, params, ag_all: pd.DataFrame) -> Roster:
                    for (r_d, r_t), g in on.groupby(["d", "t"]) for r in [pd.Series({"d": r_d, "t": r_t})]}
             works = {d: set(ag["agent_id"].iloc[list(on.loc[on["d"] == d, "a"])]) for d in range(len(wd))}
             stats.append({"desk": desk, "week": wd[0], "agents": len(ag), "shifts": int(ks["agents"].sum()),
-                          "status": "feasible"})
+                          "status": "feasible", "unused_contract_h": res.unused_h})
             work = {}
             for d in range(len(wd)):
                 avail = {a: v["end"] + rest for a, v in state.items() if "end" in v}

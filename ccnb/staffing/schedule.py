@@ -12,8 +12,10 @@ Aykin 1996; see :mod:`ccnb.staffing.shifts` for ``A`` and ``B``):
   ``under_cover_penalty`` paid hours per missing agent-hour; ``L`` the interval in hours,
   ``w_t`` the requirement's ``weight`` column, 1 when absent);
 * budget mode (``budget_hours``): ``sum_s paid_h_s x_s <= budget``, minimise the weighted
-  shortfall ``L sum_t w_t u_t`` (agent-hours; with ``weight`` = expected calls it is the calls
-  met short-staffed), paid hours breaking ties;
+  shortfall ``L sum_t w_t sum_k k u_tk`` with ``u_t = sum_k u_tk``, ``0 <= u_tk <= 1`` for
+  ``k < BUDGET_TIERS`` (the k-th agent missing in an interval weighs k: service falls faster with
+  each agent missing, so the cut is spread rather than piled into a few intervals; with ``weight``
+  = expected calls it weighs the callers met short-staffed), paid hours breaking ties;
 * ``max_share`` of a shift type: its paid hours ``<= max_share x`` all paid hours;
 * ``min_agents_per_shift`` (a shift used carries at least m agents: ``m z_s <= x_s <= M z_s``,
   ``z_s`` binary) and ``max_agents_per_shift`` (an upper bound on ``x_s``).
@@ -21,8 +23,11 @@ Aykin 1996; see :mod:`ccnb.staffing.shifts` for ``A`` and ``B``):
 Solver: HiGHS through :func:`scipy.optimize.milp` (scipy is already a dependency; HiGHS is an
 open-source branch-and-cut solver that solves these covering programs to a small gap in
 seconds; CP-SAT would add a dependency and is no better at a linear covering objective).
-HiGHS is deterministic for a given model, so the same input gives the same tables (unless the
-time limit stops it first: the status says so). In cost mode the horizon is cut at every
+The solver stops within ``mip_gap`` (relative) or ``mip_gap_hours`` paid hours (absolute, cost mode; a
+small desk's day of 60 paid hours would otherwise be proven optimal to within 1 hour, several times
+slower for a better plan by less than one shift), whichever is looser. HiGHS is deterministic for
+a given model, so the same input gives the same tables (unless the time limit stops it first: the
+status says so). In cost mode the horizon is cut at every
 midnight that no candidate shift spans, and each block solved on its own (the objective adds
 up over blocks, so this is exact), ``workers`` blocks at a time in separate processes (the
 results do not depend on the order); budget mode solves all desks and days at once.
@@ -38,13 +43,20 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from ccnb.staffing.shifts import ScheduleRuleError, candidates, coverage_matrices, horizon_days
+from ccnb.staffing.shifts import DEFAULT_WEEKEND, ScheduleRuleError, candidates, coverage_matrices, horizon_days
 
 
 def schedule_params(params):
     """The ``Schedule`` section from full params, or the section itself."""
     st = getattr(params, "staffing", None)
     return st.schedule if st is not None else params
+
+
+def center_weekend(params) -> tuple[int, ...]:
+    """The center's weekend days (0 = Monday): ``forecast.weekend_days``, the one source the forecast's
+    weekday/weekend profiles also read; Saturday and Sunday when only a ``Schedule`` section is given."""
+    fc = getattr(params, "forecast", None)
+    return tuple(int(d) for d in fc.weekend_days) if fc is not None else DEFAULT_WEEKEND
 
 
 @dataclass
@@ -97,12 +109,12 @@ def _blocks(days: pd.DatetimeIndex, shifts: pd.DataFrame) -> list[tuple[int, int
     return list(zip(edges[:-1], edges[1:]))
 
 
-def _pieces(req: pd.DataFrame, sched, interval_s: float, split: bool) -> list[_Piece]:
+def _pieces(req: pd.DataFrame, sched, interval_s: float, split: bool, weekend) -> list[_Piece]:
     per_day = int(round(86400 / interval_s))
     out = []
     for desk, g in req.groupby("desk", sort=True):
         days = horizon_days(g)
-        shifts, opts = candidates(days, sched)
+        shifts, opts = candidates(days, sched, weekend)
         t0 = days[0]
         n_t = len(days) * per_day
         idx = ((g["interval_start"] - t0) / pd.Timedelta(seconds=interval_s)).to_numpy()
@@ -127,15 +139,22 @@ def _pieces(req: pd.DataFrame, sched, interval_s: float, split: bool) -> list[_P
     return out
 
 
+#: Budget mode: tiers of one agent short per interval, each weighing one more than the last (the last unbounded).
+BUDGET_TIERS = 4
+
+
 def _model(p: _Piece, sched, iv_h: float, budget: bool):
     """Columns [x | y | u | z], rows [links, coverage, min/max]; returns c, A_rows, lo, hi, integrality, ub."""
     ns, no, nt = len(p.shifts), len(p.options), len(p.required)
+    k = BUDGET_TIERS if budget else 1
+    nu = nt * k
     m = sched.min_agents_per_shift
     nz = ns if m > 1 else 0
     paid = p.shifts["paid_h"].to_numpy(float)
     pen = sched.under_cover_penalty
+    tier_w = np.repeat(np.arange(1.0, k + 1), nt)  # tier j of interval t at column j * nt + t
     c = np.concatenate([paid * (1e-4 if budget else 1.0), np.zeros(no),
-                        iv_h * p.weight * (1.0 if budget else pen), np.zeros(nz)])
+                        iv_h * np.tile(p.weight, k) * tier_w * (1.0 if budget else pen), np.zeros(nz)])
     # links: for each (shift, break) group, sum y - x = 0
     key = p.options["shift_id"].astype(str) + "|" + p.options["break"]
     grp, _ = pd.factorize(key)
@@ -144,27 +163,28 @@ def _model(p: _Piece, sched, iv_h: float, budget: bool):
     ng = int(grp.max()) + 1 if no else 0
     link_y = sparse.csr_matrix((np.ones(no), (grp, np.arange(no))), shape=(ng, no))
     link_x = sparse.csr_matrix((-np.ones(ng), (np.arange(ng), sh_of_grp)), shape=(ng, ns))
-    blocks = [[link_x, link_y, sparse.csr_matrix((ng, nt)), sparse.csr_matrix((ng, nz))],
-              [p.a, -p.b, sparse.identity(nt, format="csr"), sparse.csr_matrix((nt, nz))]]
+    blocks = [[link_x, link_y, sparse.csr_matrix((ng, nu)), sparse.csr_matrix((ng, nz))],
+              [p.a, -p.b, sparse.hstack([sparse.identity(nt, format="csr")] * k, format="csr"),
+               sparse.csr_matrix((nt, nz))]]
     lo = [np.zeros(ng), p.required]
     hi = [np.zeros(ng), np.full(nt, np.inf)]
     big = sched.max_agents_per_shift or int(np.ceil(2 * p.required.max())) + m + 1
     if nz:
         eye = sparse.identity(ns, format="csr")
-        blocks.append([eye, sparse.csr_matrix((ns, no)), sparse.csr_matrix((ns, nt)), -m * eye])
+        blocks.append([eye, sparse.csr_matrix((ns, no)), sparse.csr_matrix((ns, nu)), -m * eye])
         lo.append(np.zeros(ns)); hi.append(np.full(ns, np.inf))
-        blocks.append([eye, sparse.csr_matrix((ns, no)), sparse.csr_matrix((ns, nt)), -big * eye])
+        blocks.append([eye, sparse.csr_matrix((ns, no)), sparse.csr_matrix((ns, nu)), -big * eye])
         lo.append(np.full(ns, -np.inf)); hi.append(np.zeros(ns))
     caps = [t for t in sched.shifts if t.max_share < 1]
     for t in caps:  # paid hours of shift type t <= share x all paid hours
         coef = paid * ((p.shifts["shift"] == t.name).to_numpy(float) - t.max_share)
-        blocks.append([sparse.csr_matrix(coef[None, :]), sparse.csr_matrix((1, no)), sparse.csr_matrix((1, nt)),
+        blocks.append([sparse.csr_matrix(coef[None, :]), sparse.csr_matrix((1, no)), sparse.csr_matrix((1, nu)),
                        sparse.csr_matrix((1, nz))])
         lo.append(np.array([-np.inf])); hi.append(np.zeros(1))
     mat = sparse.bmat(blocks, format="csr")
-    integ = np.concatenate([np.ones(ns), np.ones(no), np.zeros(nt), np.ones(nz)])
-    ub = np.concatenate([np.full(ns, sched.max_agents_per_shift or np.inf), np.full(no, np.inf),
-                         np.full(nt, np.inf), np.ones(nz)])
+    integ = np.concatenate([np.ones(ns), np.ones(no), np.zeros(nu), np.ones(nz)])
+    u_ub = np.concatenate([np.ones(nt * (k - 1)), np.full(nt, np.inf)])
+    ub = np.concatenate([np.full(ns, sched.max_agents_per_shift or np.inf), np.full(no, np.inf), u_ub, np.ones(nz)])
     return c, mat, np.concatenate(lo), np.concatenate(hi), integ, ub
 
 
@@ -179,10 +199,16 @@ def _solve(pieces: list[_Piece], sched, iv_h: float, budget_hours: float | None,
         row = np.concatenate([np.concatenate([p.shifts["paid_h"].to_numpy(float),
                                               np.zeros(len(q[0]) - len(p.shifts))]) for p, q in zip(pieces, parts)])
         cons.append(LinearConstraint(row[None, :], -np.inf, budget_hours))
+    gap = sched.mip_gap
+    if not budget and sched.mip_gap_hours > 0:
+        # an absolute gap in paid hours as a relative one: the objective is at least min(1, penalty) x the
+        # required agent-hours (every required agent-hour is either paid or penalised)
+        floor = min(1.0, sched.under_cover_penalty) * iv_h * sum(float(p.required.sum()) for p in pieces)
+        gap = max(gap, sched.mip_gap_hours / max(floor, sched.mip_gap_hours))
     t = time.perf_counter()
     res = milp(c, constraints=cons, integrality=np.concatenate([q[4] for q in parts]),
                bounds=Bounds(np.zeros(len(c)), np.concatenate([q[5] for q in parts])),
-               options={"time_limit": time_limit, "mip_rel_gap": sched.mip_gap, "disp": False, "presolve": True})
+               options={"time_limit": time_limit, "mip_rel_gap": gap, "disp": False, "presolve": True})
     secs = time.perf_counter() - t
     if res.x is None:
         raise ScheduleRuleError("time_limit_s", f"no feasible shift plan found within {time_limit:g} s "
@@ -229,7 +255,7 @@ def plan_shifts(requirements: pd.DataFrame, params, interval_s: float, *, budget
     budget = budget_hours if budget_hours is not None else sched.budget_hours
     limit = float(time_limit_s or sched.time_limit_s)
     iv_h = interval_s / 3600.0
-    pieces = _pieces(req, sched, interval_s, split=budget is None)
+    pieces = _pieces(req, sched, interval_s, split=budget is None, weekend=center_weekend(params))
     groups = [[p] for p in pieces] if budget is None else [pieces]
     args = [(grp, sched, iv_h, budget, limit) for grp in groups]
     if sched.workers > 1 and len(groups) > 1:

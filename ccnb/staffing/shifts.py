@@ -23,7 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ccnb.params.schedule import WEEKDAYS, minutes_of
+from ccnb.params.schedule import minutes_of
+
+#: The weekend when only a ``staffing.schedule`` section is given (full params: ``forecast.weekend_days``).
+DEFAULT_WEEKEND = (5, 6)
 
 
 class ScheduleRuleError(ValueError):
@@ -40,15 +43,16 @@ def horizon_days(requirements: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.date_range(ts.min().normalize(), ts.max().normalize(), freq="D")
 
 
-def _is_weekend(day: pd.Timestamp, sched) -> bool:
-    return WEEKDAYS[day.weekday()] in set(sched.weekend)
+def _is_weekend(day: pd.Timestamp, weekend) -> bool:
+    return day.weekday() in set(weekend)
 
 
-def open_minutes(days: pd.DatetimeIndex, sched) -> np.ndarray:
-    """Boolean per minute of the horizon (from the first day's midnight): is the center open."""
+def open_minutes(days: pd.DatetimeIndex, sched, weekend=DEFAULT_WEEKEND) -> np.ndarray:
+    """Boolean per minute of the horizon (from the first day's midnight): is the center open.
+    ``weekend``: the center's weekend days, 0 = Monday (``forecast.weekend_days``)."""
     out = np.zeros(len(days) * 1440, bool)
     for i, d in enumerate(days):
-        span = sched.opening_hours.weekend if _is_weekend(d, sched) else sched.opening_hours.weekdays
+        span = sched.opening_hours.weekend if _is_weekend(d, weekend) else sched.opening_hours.weekdays
         out[i * 1440 + minutes_of(span[0]): i * 1440 + minutes_of(span[1])] = True
     return out
 
@@ -64,8 +68,8 @@ def paid_hours(template, sched) -> float:
     return template.length_h - sum(b.minutes for b in applicable_breaks(template, sched) if not b.paid) / 60.0
 
 
-def candidates(days: pd.DatetimeIndex, sched) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Candidate shifts and their break options.
+def candidates(days: pd.DatetimeIndex, sched, weekend=DEFAULT_WEEKEND) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Candidate shifts and their break options (``weekend``: the center's weekend days, 0 = Monday).
 
     Shifts, one row per candidate: ``shift_id`` (0..), ``date`` (the start's day), ``shift``
     (template name), ``start``, ``end`` (Timestamps), ``start_min``, ``end_min`` (minutes from
@@ -77,7 +81,7 @@ def candidates(days: pd.DatetimeIndex, sched) -> tuple[pd.DataFrame, pd.DataFram
     the opening hours.
     """
     t0 = days[0]
-    is_open = open_minutes(days, sched)
+    is_open = open_minutes(days, sched, weekend)
     cum = np.concatenate([[0], np.cumsum(is_open)])
     rows, brk = [], []
     for tpl in sched.shifts:
@@ -89,7 +93,7 @@ def candidates(days: pd.DatetimeIndex, sched) -> tuple[pd.DataFrame, pd.DataFram
                                         f"{b.minutes} min long) does not fit in shift {tpl.name} ({length} min)")
         starts = range(minutes_of(tpl.earliest_start), minutes_of(tpl.latest_start) + 1, tpl.start_step_min)
         for i, d in enumerate(days):
-            wk = _is_weekend(d, sched)
+            wk = _is_weekend(d, weekend)
             if (tpl.days == "weekdays" and wk) or (tpl.days == "weekend" and not wk):
                 continue
             for s in starts:

@@ -1,10 +1,12 @@
 """Forecasting and staffing on the small generated center (seed 7, 2026-07..2026-10): recorded figures,
 the forecaster against the baseline, and the notebook through the pipeline in English and Chinese."""
+import json
 import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 import ccnb.data
 from ccnb.core import config
@@ -138,3 +140,63 @@ def test_notebook_in_the_pack(pack, pdf_text):
     else:
         assert "话务量预测与排班计划" in html and "排班计划" in pdf
     assert html.count("<img") >= 8                                          # the charts
+
+
+# --------------------------------------------------------------------------- next month's schedule (issue 17)
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def test_schedule_in_the_pack(pack, params):
+    """The forecast notebook's schedule section and its files: the roster has one row per agent per day of
+    November, every break inside its window, and the weekly rules hold for every agent."""
+    lang, folder = pack
+    html = (folder / "10_forecast_staffing.html").read_text(encoding="utf-8")
+    assert ("Next month&#x27;s schedule: November 2026" in html or "Next month's schedule: November 2026" in html) \
+        if lang == "en" else "下月排班：2026年11月" in html
+    files = folder / "files"
+    roster = pd.read_csv(files / "schedule_2026-11_roster.csv", encoding="utf-8-sig", keep_default_na=False)
+    plan_csv = pd.read_csv(files / "schedule_2026-11_plan.csv", encoding="utf-8-sig", keep_default_na=False)
+    days = pd.date_range("2026-11-01", "2026-11-30").strftime("%Y-%m-%d")
+    agents = roster["agent_id"].unique()
+    assert "schedule_2026-11_roster.csv" in html and not [a for a in agents if f">{a}<" in html]  # a file, not a table
+    assert len(roster) == len(agents) * 30 and not roster.duplicated(["agent_id", "date"]).any()
+    assert set(roster["date"]) == set(days)
+    work = roster[roster["activity"] == "work"]
+    assert len(work) == plan_csv["agents"].sum()                          # every planned shift worked once
+    sched = params.staffing.schedule
+    win = {b.name: (b.earliest_min, b.latest_min) for b in sched.breaks}
+    n_breaks = 0
+    for r in work.itertuples():
+        for part in r.breaks.split("; "):
+            span, name = part.split(" ")[:2]
+            off = (_minutes(span.split("-")[0]) - _minutes(r.start)) % 1440
+            assert win[name][0] <= off <= win[name][1], (r.agent_id, r.date, part)
+            n_breaks += 1
+    assert n_breaks >= 2 * len(work)                                      # every shift has at least two breaks
+    types = {a.name: a for a in sched.agent_types}
+    wr = sched.weekly
+    for aid, g in roster.assign(day=pd.to_datetime(roster["date"])).sort_values("day").groupby("agent_id"):
+        on = (g["activity"] == "work").to_numpy()
+        run = best = 0
+        for x in on:
+            run = run + 1 if x else 0
+            best = max(best, run)
+        assert best <= wr.max_consecutive_days, aid
+        for _, w in g.groupby(g["day"].dt.to_period("W-SUN")):
+            wo = (w["activity"] == "work").to_numpy()
+            assert w["paid_hours"].sum() <= types[w["agent_type"].iat[0]].max_hours_week + 1e-9
+            if len(w) == 7:
+                assert (~wo).sum() >= wr.days_off and any(not wo[i] and not wo[i + 1] for i in range(6)), aid
+        s = g[g["activity"] == "work"]
+        st = pd.to_datetime(s["date"] + " " + s["start"])
+        en = pd.to_datetime(s["end_date"] + " " + s["end"])
+        rest_h = (st.iloc[1:].to_numpy() - en.iloc[:-1].to_numpy()) / np.timedelta64(1, "h")
+        assert (rest_h >= wr.min_rest_h - 1e-9).all(), aid
+    wb = load_workbook(files / "schedule_2026-11.xlsx", read_only=True)
+    assert wb.sheetnames == ["plan", "roster"] and wb["roster"].max_row == len(roster) + 1
+    summary = json.loads((folder / "summary" / "10_forecast_staffing.json").read_text(encoding="utf-8"))
+    got = {i["key"]: i for i in summary["items"]}
+    assert 0.5 < got["schedule.card_sl"]["value"] <= 1 and got["schedule.card_paid"]["value"] == \
+        pytest.approx((plan_csv["paid_hours"] * plan_csv["agents"]).sum(), abs=1)

@@ -11,7 +11,8 @@ from ccnb.params import load_params
 from ccnb.params.schedule import Break, Schedule, ShiftTemplate
 from ccnb.staffing import coverage, roster_export
 from ccnb.staffing.erlang import erlang_a
-from ccnb.staffing.roster import build_roster
+from ccnb.staffing.month_schedule import active_agents, name_agents
+from ccnb.staffing.roster import Roster, build_roster
 from ccnb.staffing.schedule import plan_shifts
 from ccnb.staffing.shifts import ScheduleRuleError
 
@@ -37,7 +38,7 @@ def _two_types(**kw) -> Schedule:
                                       start_step_min=60)],
                 breaks=[], opening_hours={"weekdays": ("08:00", "18:00"), "weekend": ("08:00", "18:00")},
                 agent_types=[{"name": "any", "min_hours_week": 0, "max_hours_week": 40}],
-                mip_gap=0.0, time_limit_s=20)
+                mip_gap=0.0, mip_gap_hours=0.0, time_limit_s=20)
     base.update(kw)
     return Schedule(**base)
 
@@ -72,11 +73,24 @@ def test_budget_mode_never_exceeds_the_budget():
 
 
 
+def test_budget_mode_spreads_the_shortfall():
+    # one-hour shifts at 08:00 or 09:00; 3 agents needed 08-09 and 1 agent 09-10; 2 paid hours. Linear in the
+    # agent-hours short every use of the budget leaves 2 short; weighing the k-th missing agent of an interval k,
+    # (2, 0) leaves 1 + 1 short (cost 1 + 1) and (1, 1) leaves 2 + 0 (cost 1 + 2): two agents at 08:00.
+    sched = _two_types(shifts=[ShiftTemplate(name="H", length_h=1, earliest_start="08:00", latest_start="09:00",
+                                             start_step_min=60)])
+    p = plan_shifts(_req({"08:00-09:00": 3, "09:00-10:00": 1}), sched, 3600, budget_hours=2.0)
+    assert p.paid_hours == pytest.approx(2.0)
+    cov = p.coverage.set_index("interval_start").loc[[DAY + pd.Timedelta("8h"), DAY + pd.Timedelta("9h")]]
+    assert cov["scheduled"].tolist() == pytest.approx([2.0, 0.0])
+    assert cov["short"].tolist() == pytest.approx([1.0, 1.0])
+
+
 def _meal_rules(**kw) -> Schedule:
     base = dict(shifts=[ShiftTemplate(name="D", length_h=8, earliest_start="08:00", latest_start="08:00")],
                 breaks=[Break(name="meal", minutes=30, paid=False, earliest_min=180, latest_min=300, step_min=30)],
                 opening_hours={"weekdays": ("08:00", "16:00"), "weekend": ("08:00", "16:00")},
-                under_cover_penalty=100, mip_gap=0.0, time_limit_s=20,
+                under_cover_penalty=100, mip_gap=0.0, mip_gap_hours=0.0, time_limit_s=20,
                 agent_types=[{"name": "ft", "min_hours_week": 0, "max_hours_week": 40}])
     base.update(kw)
     return Schedule(**base)
@@ -261,19 +275,26 @@ def test_infeasible_rules_name_the_rule():
     with pytest.raises(ScheduleRuleError) as e:
         build_roster(plan_shifts(req, sched, 1800), sched, one)
     assert e.value.rule == "weekly.max_consecutive_days"
-    # three 8-h shifts in the week (Mon-Wed) cannot give a full-timer 32 h
-    sched, req = _one_shift_a_day(days=3, agent_types=[{"name": "ft", "min_hours_week": 32, "max_hours_week": 40}])
+    # three 8-h shifts in the week (Mon-Wed) cannot give a full-timer 32 h: an error when the minimum is strict
+    sched, req = _one_shift_a_day(days=3, agent_types=[{"name": "ft", "min_hours_week": 32, "max_hours_week": 40}],
+                                  min_hours="strict")
     sched.weekly.days_off = 0
     req = pd.concat([req, _req({"08:00-08:30": 0}, day=DAY + pd.Timedelta(days=6), step="30min")])
+    plan = plan_shifts(req, sched, 1800)
     with pytest.raises(ScheduleRuleError) as e:
-        build_roster(plan_shifts(req, sched, 1800), sched, one)
+        build_roster(plan, sched, one)
     assert e.value.rule == "agent_types.min_hours_week"
+    # ... and reported when it is not: 3 shifts x 8 paid hours = 24 h, 8 contracted hours unused
+    sched.min_hours = "report"
+    r = build_roster(plan, sched, one)
+    assert (r.days["activity"] == "work").sum() == 3
+    assert r.stats["unused_contract_h"].sum() == pytest.approx(32 - 24, abs=1e-4)
 
 
 def test_minimum_rest_between_shifts():
     # one agent, Monday 15:30-23:30 then Tuesday 06:00-14:00: 6.5 h of rest < 11 h
     sched = Schedule(shifts=[ShiftTemplate(name="D", length_h=8, earliest_start="06:00", latest_start="15:30")],
-                     breaks=[], under_cover_penalty=100, mip_gap=0.0,
+                     breaks=[], under_cover_penalty=100, mip_gap=0.0, mip_gap_hours=0.0,
                      opening_hours={"weekdays": ("06:00", "24:00"), "weekend": ("06:00", "24:00")},
                      agent_types=[{"name": "ft", "min_hours_week": 0, "max_hours_week": 40}])
     req = pd.concat([_req({"15:30-23:30": 1}, step="30min"),
@@ -287,3 +308,36 @@ def test_minimum_rest_between_shifts():
     # generated agents: a second agent takes Tuesday
     r = build_roster(plan, sched)
     assert len(r.agents) == 2 and (r.days["activity"] == "work").sum() == 2
+
+
+def test_the_weekend_is_the_forecasts():
+    # one source: forecast.weekend_days. With a Friday-Saturday weekend open 10:00-14:00, Friday 08:00-09:00
+    # cannot be reached by any shift; with the default Saturday-Sunday weekend it is a working day, open from 08:00
+    params = load_params()
+    params.staffing.schedule = _two_types(opening_hours={"weekdays": ("08:00", "18:00"), "weekend": ("10:00", "14:00")})
+    friday = DAY + pd.Timedelta(days=4)
+    req = _req({"08:00-09:00": 1}, day=friday)
+    assert plan_shifts(req, params, 3600).coverage.set_index("interval_start").at[friday + pd.Timedelta("8h"),
+                                                                                    "reachable"]
+    params.forecast.weekend_days = [4, 5]
+    p = plan_shifts(req, params, 3600)
+    assert not p.coverage.set_index("interval_start").at[friday + pd.Timedelta("8h"), "reachable"]
+    assert p.paid_hours == 0.0
+
+
+def test_current_agents_take_full_time_slots_then_hires():
+    params = load_params()
+    slots = pd.DataFrame({"desk": ["voice"] * 3 + ["chat"] * 2, "agent_id": ["voice agent 1", "voice agent 2",
+                          "voice agent 3", "chat agent 1", "chat agent 2"],
+                          "agent_type": ["full_time", "full_time", "part_time", "full_time", "part_time"]})
+    agents = pd.DataFrame({"agent_id": ["A3", "A1", "A9", "A5", "A7"],
+                           "queue": ["billing", "sales", "chat", "vip", "chat"],
+                           "hire_date": ["2024-01-01"] * 4 + ["2027-01-01"],          # A7 not yet hired
+                           "leave_date": [None, None, None, "2026-10-15", None]})     # A5 has left
+    known = active_agents(agents, params, "2026-11-01")
+    assert known.values.tolist() == [["chat", "A9"], ["voice", "A1"], ["voice", "A3"]]
+    days = slots.assign(date=pd.Timestamp("2026-11-02"))
+    r, staff = name_agents(Roster(days, days.iloc[0:0], slots, pd.DataFrame()), known, "full_time")
+    assert r.agents["agent_id"].tolist() == ["A1", "A3", "voice new part_time 1", "A9", "chat new part_time 1"]
+    assert staff.set_index("desk")[["known", "hires", "not_needed"]].to_dict("index") == \
+        {"chat": {"known": 1, "hires": 1, "not_needed": 0}, "voice": {"known": 2, "hires": 1, "not_needed": 0}}
