@@ -2,13 +2,16 @@
 what was set aside or repaired on the way in."""
 from __future__ import annotations
 
+from ccnb.catalog.needs import NOTEBOOKS
+from ccnb.data import available
 from ccnb.data.supplied import columns_supplied
 from ccnb.params import Params
 
 
 def describe(tables, prm: Params) -> list[str]:
-    """Lines for people: one per contract table (its source, rows, columns by status), then the
-    quarantined rows and clock-skew repairs by rule."""
+    """Lines for people: one per contract table (its source, rows, columns by status), the
+    quarantined rows and clock-skew repairs by rule, then what each report can show
+    (:mod:`ccnb.catalog.needs`): its sections without data, with the reason."""
     cols = columns_supplied(tables, prm.data)
     counts = tables.counts()
     lines = []
@@ -39,4 +42,17 @@ def describe(tables, prm: Params) -> list[str]:
     if len(r):
         lines.append(f"clock skew repaired (up to {prm.data.clock_skew_s:g} s):")
         lines += [f"  {x.table}: {x.rule.replace('_', ' ')}: {x.rows:,} row{'' if x.rows == 1 else 's'}" for x in r.itertuples()]
+    lines.append("reports (sections not available, and why):")
+    for stem, keys in NOTEBOOKS.items():
+        nb = available.notebook(tables, stem)
+        if not nb.ok:
+            lines.append(f"  {stem}: not available: {nb.reason('en')}")
+            continue
+        off = [(k, a) for k, a in available.available(tables, keys).items() if not a.ok]
+        lines.append(f"  {stem}: " + ("complete" if not off else f"{len(keys) - len(off)} of {len(keys)} sections"))
+        lines += [f"    {k}: {a.reason('en')}" for k, a in off]
+    kpis = {k: a for k, a in available.available(tables).items() if k.startswith("kpi.") and k.count(".") == 1}
+    gone = [k[4:] for k, a in kpis.items() if not a.ok and k not in ("kpi.center", "kpi.teams", "kpi.agents")]
+    if gone:
+        lines.append(f"  KPIs not available: {', '.join(gone)}")
     return lines
