@@ -23,7 +23,10 @@ center closes on them) are 0.
     weeks; the trend the Theil-Sen slope of the adjusted log volume over the whole history
     (Theil 1950, Sen 1968); with annual terms, their coefficients by least squares of the
     event-adjusted log volume on a constant, a linear trend and the harmonics over the whole
-    history. The daily spread: 1.4826 x MAD of the level's one-step errors.
+    history. At lead k days the recent level is shrunk toward the long-run line by the
+    persistence w(k) the history shows (``forecast.level_shrink``; :mod:`ccnb.forecast.level`):
+    level(k) = L + w(k) x (recent level - L). The daily spread: 1.4826 x MAD of the level's
+    one-step errors.
 ``mstl``
     statsmodels ``MSTL`` with daily and weekly seasons on the last ``mstl_weeks`` weeks,
     the deseasonalised series forecast by ETS with damped trend (as statsforecast's
@@ -48,6 +51,7 @@ from scipy import stats
 
 from ccnb.forecast.calendar import event_columns
 from ccnb.forecast.history import History
+from ccnb.forecast.level import long_run_line, persistence
 from ccnb.forecast.profile import DAILY_T_DF, day_index, profiles, simulate
 
 MODELS = ("seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination")
@@ -303,6 +307,11 @@ class DailyRegression(_DailyProfile):
         self.level = float(np.median(adj[win]))
         self.tmid = float(np.median(t[win]))
         self.slope = float(stats.theilslopes(adj.to_numpy(), t)[0]) if len(adj) >= 14 else 0.0
+        # the long-run line and the recent level's deviation from it (shrunk at long leads in ``_daily``)
+        self.line = long_run_line(adj, t, self.slope)
+        self.dev = adj - (self.line + self.slope * t)
+        self.shift = self.level - self.slope * self.tmid - self.line
+        self.w = np.ones(1)
         prior = adj.rolling(f"{7 * st.level_weeks}D", closed="left", min_periods=3).median()
         e = (adj - prior).dropna().to_numpy()
         if len(e) >= 5:
@@ -311,10 +320,22 @@ class DailyRegression(_DailyProfile):
             self.sd = float(np.std(adj)) if len(adj) > 1 else 0.1
         self.sd = max(self.sd, 1e-3)
 
+    def persistence(self, lead) -> np.ndarray:
+        """w(lead) of :func:`~ccnb.forecast.level.persistence` for leads in days (1 without ``level_shrink``)."""
+        st = self.h.settings
+        k = np.clip(np.asarray(lead, float), 0, None).astype(int)
+        if not st.level_shrink or len(k) == 0:
+            return np.ones(len(k))
+        if k.max() >= len(self.w):
+            self.w = persistence(self.dev, 7 * st.level_weeks, int(k.max()), st.level_band_days, st.level_min_pairs)
+        return self.w[k]
+
     def _daily(self, fdays, feats):
         f = feats.reindex(fdays)
         t = (fdays - self.last).days.to_numpy(float)
-        mu = self.level + self.slope * (t - self.tmid) + self._weekday(f) + _effects(f, self.cols, self.fourier) @ self.beta
+        w = self.persistence(t)
+        mu = (self.level + self.slope * (t - self.tmid) - (1.0 - w) * self.shift + self._weekday(f)
+              + _effects(f, self.cols, self.fourier) @ self.beta)
         return pd.Series(mu, index=fdays), pd.Series(self.sd, index=fdays)
 
 
