@@ -272,7 +272,7 @@ class DailyRegression(_DailyProfile):
         if len(v) == 0:
             raise ValueError("no valid day in the history")
         y = pd.Series(np.log(v["total"].to_numpy(float)), index=v.index)
-        seen_ev = [c for c in event_columns(v) if v[c].to_numpy().sum() > 0]
+        seen_ev = [c for c in event_columns(v) if np.abs(v[c].to_numpy()).sum() > 0]
         seen_hol = sorted({f"hol:{n}" for n in v.loc[v["holiday"], "holiday_name"] if n})
         self.cols = seen_hol + seen_ev
         span = (v.index[-1] - v.index[0]).days
