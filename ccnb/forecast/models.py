@@ -23,10 +23,8 @@ center closes on them) are 0.
     weeks; the trend the Theil-Sen slope of the adjusted log volume over the whole history
     (Theil 1950, Sen 1968); with annual terms, their coefficients by least squares of the
     event-adjusted log volume on a constant, a linear trend and the harmonics over the whole
-    history. At lead k days the recent level is shrunk toward the long-run line by the
-    persistence w(k) the history shows (``forecast.level_shrink``; :mod:`ccnb.forecast.level`):
-    level(k) = L + w(k) x (recent level - L). The daily spread: 1.4826 x MAD of the level's
-    one-step errors.
+    history. At lead k days: level(k) = L + w(k) x (recent level - L), L the long-run line, w(k) the
+    persistence the history shows (:mod:`ccnb.forecast.level`). Spread: 1.4826 x MAD of one-step errors.
 ``mstl``
     statsmodels ``MSTL`` with daily and weekly seasons on the last ``mstl_weeks`` weeks,
     the deseasonalised series forecast by ETS with damped trend (as statsforecast's
@@ -308,10 +306,8 @@ class DailyRegression(_DailyProfile):
         self.tmid = float(np.median(t[win]))
         self.slope = float(stats.theilslopes(adj.to_numpy(), t)[0]) if len(adj) >= 14 else 0.0
         # the long-run line and the recent level's deviation from it (shrunk at long leads in ``_daily``)
-        self.line = long_run_line(adj, t, self.slope)
-        self.dev = adj - (self.line + self.slope * t)
-        self.shift = self.level - self.slope * self.tmid - self.line
-        self.w = np.ones(1)
+        self.line, self.w = long_run_line(adj, t, self.slope), np.ones(1)
+        self.dev, self.shift = adj - (self.line + self.slope * t), self.level - self.slope * self.tmid - self.line
         prior = adj.rolling(f"{7 * st.level_weeks}D", closed="left", min_periods=3).median()
         e = (adj - prior).dropna().to_numpy()
         if len(e) >= 5:
