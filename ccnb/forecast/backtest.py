@@ -232,12 +232,20 @@ def backtest(series: pd.Series, freq="30min", origins: int = 4, horizon=None, mo
 
 
 def interval_scale(forecasts: pd.DataFrame, model: str, level: float, prior_rows: float = 50.0) -> float:
-    """Factor that makes ``model``'s prediction intervals cover ``level`` of the open rows of a backtest.
+    """Factor f that makes ``model``'s prediction intervals cover ``level`` of the open rows of a backtest.
 
-    ``forecasts``: the long table of :func:`backtest` (``return_forecasts=True``). Per open row,
-    the error in units of the half-width on its side, r = (y - yhat) / (hi - yhat) above the
-    forecast and (yhat - y) / (yhat - lo) below; the factor is the ``level`` quantile of r,
-    shrunk towards 1 by ``prior_rows`` pseudo-rows and kept in [0.5, 2]. 1.0 without rows.
+    ``forecasts``: the long table of :func:`backtest` (``return_forecasts=True``). Counts are whole
+    numbers and :func:`rescale_intervals` rounds the moved bounds outward (lo down, hi up), so a count y
+    is covered at factor f exactly when r < f, with r per open row the distance beyond the one-count
+    slack in units of the half-width on its side:
+
+        r = max(y - yhat - 1, 0) / (hi - yhat)   above the forecast,
+        r = max(yhat - y - 1, 0) / (yhat - lo)   below it.
+
+    The factor is the smallest f with share(r < f) >= ``level`` (just above the m-th smallest r,
+    m = ceil(level x n)), shrunk towards 1 by ``prior_rows`` pseudo-rows, kept in [0.5, 2]. Rows with
+    a zero half-width on their side and an error beyond the slack cannot be covered and count as
+    uncovered; 1.0 without rows.
     """
     f = forecasts[(forecasts["model"] == model) & forecasts["open"].astype(bool)]
     if f.empty:
@@ -245,19 +253,26 @@ def interval_scale(forecasts: pd.DataFrame, model: str, level: float, prior_rows
     y, yh, lo, hi = (f[c].to_numpy(float) for c in ("y", "yhat", "lo", "hi"))
     up = y >= yh
     width = np.where(up, hi - yh, yh - lo)
-    r = np.where(up, y - yh, yh - y) / np.where(width > 0, width, np.nan)
-    r = r[np.isfinite(r)]
-    if len(r) == 0:
-        return 1.0
-    q = float(np.quantile(r, level))
-    return float(np.clip((len(r) * q + prior_rows) / (len(r) + prior_rows), 0.5, 2.0))
+    beyond = np.maximum(np.where(up, y - yh, yh - y) - 1.0, 0.0)
+    r = np.where(beyond == 0, 0.0, beyond / np.where(width > 0, width, np.nan))
+    r = np.where(np.isnan(r), np.inf, r)
+    n = len(r)
+    m = int(np.ceil(level * n - 1e-9))
+    q = float(np.sort(r)[min(max(m, 1), n) - 1])
+    q = q * (1 + 1e-9) + 1e-9 if np.isfinite(q) else 2.0
+    return float(np.clip((n * q + prior_rows) / (n + prior_rows), 0.5, 2.0))
 
 
 def rescale_intervals(fc: pd.DataFrame, factor: float) -> pd.DataFrame:
-    """``lo``/``hi`` moved ``factor`` times as far from ``yhat`` (``lo`` kept >= 0)."""
+    """``lo``/``hi`` moved ``factor`` times as far from ``yhat``, rounded outward to whole counts (``lo`` down,
+    kept >= 0; ``hi`` up): lo' = floor(max(yhat - factor (yhat - lo), 0)), hi' = ceil(yhat + factor (hi - yhat)).
+    Closed rows (``hi`` = 0) stay 0."""
     out = fc.copy()
-    out["lo"] = np.maximum(fc["yhat"] - factor * (fc["yhat"] - fc["lo"]), 0.0)
-    out["hi"] = fc["yhat"] + factor * (fc["hi"] - fc["yhat"])
+    lo = np.floor(np.maximum(fc["yhat"] - factor * (fc["yhat"] - fc["lo"]), 0.0) + 1e-9)
+    hi = np.ceil(fc["yhat"] + factor * (fc["hi"] - fc["yhat"]) - 1e-9)
+    shut = (fc["hi"] <= 0) & (fc["yhat"] <= 0)
+    out["lo"] = np.where(shut, 0.0, lo)
+    out["hi"] = np.where(shut, 0.0, hi)
     return out
 
 

@@ -34,6 +34,11 @@ Columns of :func:`day_features` (one row per date):
     business events (1.0 on the day): one column per event name, one per kind (so an
     event never seen before borrows its kind's average effect), and the first/second day
     after an event of that kind (billing runs and outages echo for a few days).
+``ramp:<kind>:<name>``
+    on each run of ``RAMP_MIN_DAYS`` or more consecutive days of one event name (a pre-sale season,
+    a campaign), the day's place in the run, i / (n - 1) - 0.5 for day i = 0 .. n - 1 (-0.5 on the
+    first day, +0.5 on the last, 0 elsewhere): the effect may build up or fade over a long event, and
+    the name's own column keeps its mean effect. The run is the calendar's (plans are known ahead).
 """
 from __future__ import annotations
 
@@ -46,6 +51,8 @@ import pandas as pd
 
 #: Calendar kinds that are events (regressors); ``holiday`` and ``workday`` shape the day type.
 EVENT_KINDS = ("promotion", "billing", "outage", "other")
+#: Shortest run of consecutive days of one event name that gets a ``ramp:`` column.
+RAMP_MIN_DAYS = 7
 _PAREN = re.compile(r"\s*\(.*?\)")
 _SUBST = re.compile(r"substituted from (\d\d)/(\d\d)/(\d{4})")
 
@@ -149,7 +156,11 @@ def day_features(days, calendar: pd.DataFrame | None = None, country: str | None
     ev = rows[rows["kind"].isin(EVENT_KINDS)]
     cols: dict[str, pd.Series] = {}
     for (kind, name), g in ev.groupby(["kind", "name"], sort=True):
-        cols[f"ev:{kind}:{name}"] = pd.Series(1.0, index=pd.DatetimeIndex(g["date"].unique()))
+        on = pd.DatetimeIndex(g["date"].unique()).sort_values()
+        cols[f"ev:{kind}:{name}"] = pd.Series(1.0, index=on)
+        ramp = _ramp(on)
+        if ramp is not None:
+            cols[f"ramp:{kind}:{name}"] = ramp
     for kind, g in ev.groupby("kind", sort=True):
         on = pd.DatetimeIndex(g["date"].unique())
         cols[f"ev:{kind}:*"] = pd.Series(1.0, index=on)
@@ -162,6 +173,21 @@ def day_features(days, calendar: pd.DataFrame | None = None, country: str | None
     return out.reindex(idx)
 
 
+def _ramp(on: pd.DatetimeIndex) -> pd.Series | None:
+    """The ``ramp:`` values on the sorted days ``on`` of one event name (see the module doc); None without a long run."""
+    if len(on) < RAMP_MIN_DAYS:
+        return None
+    run_id = np.r_[0, np.cumsum(np.asarray(on[1:] - on[:-1]) != np.timedelta64(1, "D"))]
+    val = np.zeros(len(on))
+    long_run = False
+    for r in np.unique(run_id):
+        i = np.flatnonzero(run_id == r)
+        if len(i) >= RAMP_MIN_DAYS:
+            val[i] = np.arange(len(i)) / (len(i) - 1) - 0.5
+            long_run = True
+    return pd.Series(val, index=on) if long_run else None
+
+
 def event_columns(features: pd.DataFrame) -> list[str]:
-    """The regressor columns of :func:`day_features` (events and holiday effects), in a stable order."""
-    return [c for c in features.columns if c.startswith(("ev:", "after1:", "after2:"))]
+    """The regressor columns of :func:`day_features` (events, their ramps and echoes), in a stable order."""
+    return [c for c in features.columns if c.startswith(("ev:", "ramp:", "after1:", "after2:"))]

@@ -51,6 +51,9 @@ class Settings:
     simulations: int = 400
     calibration_days: int = 28
     level_weeks: int = 2
+    level_shrink: bool = True
+    level_band_days: int = 3
+    level_min_pairs: int = 30
     weekend_days: tuple[int, ...] = (5, 6)
     seed: int = 0
 

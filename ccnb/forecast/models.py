@@ -23,7 +23,8 @@ center closes on them) are 0.
     weeks; the trend the Theil-Sen slope of the adjusted log volume over the whole history
     (Theil 1950, Sen 1968); with annual terms, their coefficients by least squares of the
     event-adjusted log volume on a constant, a linear trend and the harmonics over the whole
-    history. The daily spread: 1.4826 x MAD of the level's one-step errors.
+    history. At lead k days: level(k) = L + w(k) x (recent level - L), L the long-run line, w(k) the
+    persistence the history shows (:mod:`ccnb.forecast.level`). Spread: 1.4826 x MAD of one-step errors.
 ``mstl``
     statsmodels ``MSTL`` with daily and weekly seasons on the last ``mstl_weeks`` weeks,
     the deseasonalised series forecast by ETS with damped trend (as statsforecast's
@@ -48,6 +49,7 @@ from scipy import stats
 
 from ccnb.forecast.calendar import event_columns
 from ccnb.forecast.history import History
+from ccnb.forecast.level import long_run_line, persistence
 from ccnb.forecast.profile import DAILY_T_DF, day_index, profiles, simulate
 
 MODELS = ("seasonal_naive", "daily_ets", "daily_regression", "mstl", "combination")
@@ -272,7 +274,7 @@ class DailyRegression(_DailyProfile):
         if len(v) == 0:
             raise ValueError("no valid day in the history")
         y = pd.Series(np.log(v["total"].to_numpy(float)), index=v.index)
-        seen_ev = [c for c in event_columns(v) if v[c].to_numpy().sum() > 0]
+        seen_ev = [c for c in event_columns(v) if np.abs(v[c].to_numpy()).sum() > 0]
         seen_hol = sorted({f"hol:{n}" for n in v.loc[v["holiday"], "holiday_name"] if n})
         self.cols = seen_hol + seen_ev
         span = (v.index[-1] - v.index[0]).days
@@ -307,6 +309,9 @@ class DailyRegression(_DailyProfile):
         self.level = float(np.median(adj[win]))
         self.tmid = float(np.median(t[win]))
         self.slope = float(stats.theilslopes(adj.to_numpy(), t)[0]) if len(adj) >= 14 else 0.0
+        # the long-run line and the recent level's deviation from it (shrunk at long leads in ``_daily``)
+        self.line, self.w = long_run_line(adj, t, self.slope), np.ones(1)
+        self.dev, self.shift = adj - (self.line + self.slope * t), self.level - self.slope * self.tmid - self.line
         prior = adj.rolling(f"{7 * st.level_weeks}D", closed="left", min_periods=3).median()
         e = (adj - prior).dropna().to_numpy()
         if len(e) >= 5:
@@ -315,10 +320,22 @@ class DailyRegression(_DailyProfile):
             self.sd = float(np.std(adj)) if len(adj) > 1 else 0.1
         self.sd = max(self.sd, 1e-3)
 
+    def persistence(self, lead) -> np.ndarray:
+        """w(lead) of :func:`~ccnb.forecast.level.persistence` for leads in days (1 without ``level_shrink``)."""
+        st = self.h.settings
+        k = np.clip(np.asarray(lead, float), 0, None).astype(int)
+        if not st.level_shrink or len(k) == 0:
+            return np.ones(len(k))
+        if k.max() >= len(self.w):
+            self.w = persistence(self.dev, 7 * st.level_weeks, int(k.max()), st.level_band_days, st.level_min_pairs)
+        return self.w[k]
+
     def _daily(self, fdays, feats):
         f = feats.reindex(fdays)
         t = (fdays - self.last).days.to_numpy(float)
-        mu = self.level + self.slope * (t - self.tmid) + self._weekday(f) + _effects(f, self.cols, self.fourier) @ self.beta
+        w = self.persistence(t)
+        mu = (self.level + self.slope * (t - self.tmid) - (1.0 - w) * self.shift + self._weekday(f)
+              + _effects(f, self.cols, self.fourier) @ self.beta)
         return pd.Series(mu, index=fdays), pd.Series(self.sd, index=fdays)
 
 

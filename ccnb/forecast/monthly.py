@@ -9,7 +9,12 @@
    and the model with the lowest WAPE;
 3. with that model: the forecast the center would have had for the report month (fitted on
    the data before it) against what happened, and the forecast for the ``horizon_days``
-   after the month (the plan covers the next calendar month);
+   after the month (the plan covers the next calendar month). Prediction intervals are
+   calibrated on a backtest (:func:`~ccnb.forecast.backtest.interval_scale`: bounds moved
+   so that they covered ``pi_level`` of the backtest's open intervals): the plan's on the
+   model-choice backtest, the report month's on a backtest of the chosen model on the data
+   before the month (the same origins and horizon, shifted to end there: nothing of the
+   month is used);
 4. staffing for the plan month: AHT per time of day, patience, shrinkage, required and
    scheduled agents per interval, FTE, the what-if table (:mod:`ccnb.staffing.plan`);
 5. the report month: required (hindsight) vs staffed per desk (agents who share queues) and
@@ -25,7 +30,7 @@ import pandas as pd
 
 from ccnb.core import exports
 from ccnb.forecast import forecast as _forecast
-from ccnb.forecast.backtest import backtest, choose
+from ccnb.forecast.backtest import backtest, choose, interval_scale, rescale_intervals
 from ccnb.forecast.calendar import day_features
 from ccnb.forecast.history import Settings, truncate
 from ccnb.forecast.series import aht_profile, calendar_table, interval_series, patience, series_of
@@ -96,16 +101,20 @@ def run(tables, params, month=None, *, models=None, origins: int | None = None) 
     for key in queues + [CENTER]:
         q = None if key == CENTER else key
         s = series_of(series, q)
-        bt = backtest(s, freq, n_orig, f.backtest_horizon_days, models, calendar=cal, country=country, queue=q,
-                      settings=st)
+        bt, bt_fc = backtest(s, freq, n_orig, f.backtest_horizon_days, models, calendar=cal, country=country,
+                             queue=q, settings=st, return_forecasts=True)
         backtests[key] = bt
         chosen[key] = choose(bt)
         fc = _forecast(s, horizon, freq, cal, chosen[key], country=country, queue=q, settings=st)
+        fc = rescale_intervals(fc, interval_scale(bt_fc, chosen[key], st.pi_level))
         fcs.append(fc.reset_index().assign(key=key))
         before = truncate(s, m.start_time)
         if len(before) > 0 and (m.start_time - before.index.min()).days >= 28:
             lm = _forecast(before, pd.Timedelta(days=m.days_in_month), freq, cal, chosen[key], country=country,
                            queue=q, settings=st)
+            _, lm_bt = backtest(before, freq, n_orig, f.backtest_horizon_days, [chosen[key]], calendar=cal,
+                                country=country, queue=q, settings=st, return_forecasts=True)
+            lm = rescale_intervals(lm, interval_scale(lm_bt, chosen[key], st.pi_level))
             lm = lm.reset_index().assign(key=key)
             lm["y"] = s.reindex(pd.DatetimeIndex(lm["ts"])).fillna(0.0).to_numpy()
             # the baseline's forecast for the same month, for comparison

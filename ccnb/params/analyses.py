@@ -36,6 +36,12 @@ class Forecast(Section):
     calibration_days: int = Field(28, ge=0, le=180, description="Hold-out days that calibrate daily spreads.")
     level_weeks: int = Field(2, ge=1, le=52, description="Weeks of history whose median sets the daily level "
                              "(daily_regression).")
+    level_shrink: bool = Field(True, description="daily_regression: shrink the recent level toward the long-run "
+                               "line at lead k by the persistence w(k) measured on the history.")
+    level_band_days: int = Field(3, ge=0, le=14, description="Half-width (days) of the band of leads pooled "
+                                 "for each lead's persistence.")
+    level_min_pairs: int = Field(30, ge=1, description="Pairs of history days needed to measure a lead's "
+                                 "persistence (fewer: the recent level is kept).")
     weekend_days: list[int] = Field(default_factory=lambda: [5, 6],
                                     description="The center's weekend days, 0 = Monday ... 6 = Sunday (holiday "
                                                 "periods, weekday and weekend profiles).")

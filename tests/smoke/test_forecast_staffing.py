@@ -32,7 +32,9 @@ def test_the_chosen_forecasts_beat_the_weekly_seasonal_naive(run):
     acc = monthly.accuracy_table(run).set_index("key")
     assert acc["beats_naive"].all()
     # recorded on the seed-7 small sample (tests/smoke/conftest.py): whole center, 2 origins x 28 days.
-    # Re-record when ccnb.sample changes the generated contacts.
+    # Snapshots, re-recorded when ccnb.sample changes the generated contacts or the models change (issue 16's
+    # level shrinkage and event ramp: backtest WAPE 0.2952 -> 0.2939, last month's daily WAPE 0.1351 -> 0.1354,
+    # both within the tolerance).
     assert acc.loc["all", "model"] == "daily_regression"
     assert acc.loc["all", "wape"] == pytest.approx(0.2952, abs=2e-3)
     assert acc.loc["all", "naive_wape"] == pytest.approx(0.4342, abs=2e-3)
@@ -44,14 +46,19 @@ def test_the_chosen_forecasts_beat_the_weekly_seasonal_naive(run):
 def test_recorded_staffing_figures(run, params):
     """The plan from the forecast with a fixed AHT (200 s), Erlang C and 30 % shrinkage: these figures rest on
     the arrivals only (AHT, patience and shrinkage estimates are checked by hand on tests/data/tiny)."""
-    assert run.plan["calls"].sum() == pytest.approx(12373.5, rel=1e-3)
+    # snapshots of this run, not independent truths: re-recorded (issue 16) when daily_regression's level was
+    # shrunk toward the long-run line at long leads and the 11.11 pre-sale (a 22-day run, 12 days of it in the
+    # history) got a ramp: November's plan 12373.5 -> 13077.1 calls, required 6812 -> 6868, scheduled
+    # 11925 -> 11976, FTE 34.78 -> 34.93 (the ramp carries the pre-sale's build-up into November 1-10; on the
+    # full sample, November 2025 forecast from October's data: daily WAPE of November 1-10 0.118 -> 0.074)
+    assert run.plan["calls"].sum() == pytest.approx(13077.1, rel=1e-3)
     inp = run.plan[["queue", "channel", "ts", "calls"]].assign(aht_s=200.0)
     pc = params.model_copy(deep=True)
     pc.staffing.model = "erlang_c"
     req = plan.requirements(inp, pc, shrinkage=0.3)
-    assert int(req["required"].sum()) == pytest.approx(6812, abs=15)
-    assert int(req["scheduled"].sum()) == pytest.approx(11925, abs=25)
-    assert plan.fte(req, pc)["monthly"]["fte"].iloc[0] == pytest.approx(34.78, abs=0.1)
+    assert int(req["required"].sum()) == pytest.approx(6868, abs=15)
+    assert int(req["scheduled"].sum()) == pytest.approx(11976, abs=25)
+    assert plan.fte(req, pc)["monthly"]["fte"].iloc[0] == pytest.approx(34.93, abs=0.1)
     # the run's own plan: November, every queue, scheduled >= required, Erlang A below Erlang C
     assert run.plan["ts"].min() == pd.Timestamp("2026-11-01") and run.plan["ts"].max() < pd.Timestamp("2026-12-01")
     assert set(run.plan["queue"]) == set(run.queues)
