@@ -83,7 +83,8 @@ def lines(facts: dict, lang: str) -> list[str]:
     fixed = facts.get("repaired", [])
     if fixed:
         rules = sep.join(t("intake.rule_count", lang, rule=_rule(r["rule"], lang), n=f"{r['rows']:,}") for r in fixed)
-        out.append(t("intake.repaired", lang, n=f"{sum(r['rows'] for r in fixed):,}",
+        n = sum(r["rows"] for r in fixed)
+        out.append(t("intake.repaired_one" if n == 1 else "intake.repaired", lang, n=f"{n:,}",
                      seconds=f"{facts.get('clock_skew_s', 0):g}", rules=rules))
     if not out:
         out.append(t("intake.all_supplied", lang))

@@ -323,7 +323,8 @@ def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Ma
                 "light_html": light_html(it.get("light"), lang) if it.get("light") else "",
                 "note": it.get("note"),
             })
-        missing = [m for m in doc.get("not_available", []) if m]
+        sep = t("needs.and", lang)  # one reason once, however many sections gave it
+        missing = list(dict.fromkeys(r for m in doc.get("not_available", []) if m for r in m.split(sep)))
         if items or missing:
             groups.append({"title": doc.get("title", ""), "items": items,
                            "missing": t("needs.index_missing", lang, items=t("needs.and", lang).join(missing))

@@ -126,7 +126,7 @@ def test_the_index_says_what_was_missing_set_aside_and_repaired(vendor_pack):
     assert "Not supplied by this center" in index and "QA evaluations" in index
     assert "Agents were taken from the contacts they handled" in index
     assert "One row broke a data rule and was set aside" in index and "answered without an agent (1)" in index
-    assert "answered before entering the queue (1)" in index
+    assert "A clock difference of up to 2 s was repaired in one contact: answered before entering the queue (1)" in index
     run = json.loads((pack / "run.json").read_text(encoding="utf-8"))
     intake = run["data"]["intake"]
     assert intake["set_aside"] == [{"table": "interactions", "rule": "handled_has_agent", "rows": 1}]

@@ -83,8 +83,9 @@ def test_keep_output(output, keep):
 def test_html_has_no_code_prompts_noise_or_scripts(tmp_path):
     src = executed_notebook(tmp_path / "00_overview.ipynb")
     html = pages.to_html(src, tmp_path / "out" / "00_overview.html", "en", title="Monthly overview",
-                          subtitle="Sample Center · October 2026", back_href="index.html",
-                          back_text="All reports").read_text(encoding="utf-8")
+                          subtitle="Sample Center · October 2026",
+                          nav=[("index.html", "All reports"), ("../2026-10-zh/00_overview.html", "中文", "zh")]
+                          ).read_text(encoding="utf-8")
     assert "EXPECTED-TABLE-CELL" in html and "PRINTED-LINE" in html
     assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
     for absent in ("ctx.table", "SECRET_CODE", "month = ", "ANALYST-ONLY", "REMOVED-OUTPUT", "NOISY-STDERR",
@@ -95,7 +96,7 @@ def test_html_has_no_code_prompts_noise_or_scripts(tmp_path):
     # a well-formed standalone page: language, charset, title, back link, no network resources
     assert re.search(r'<html lang="en">', html) and '<meta charset="utf-8"' in html
     assert "<title>Monthly overview</title>" in html
-    assert '<a href="index.html">All reports</a>' in html
+    assert '<a href="index.html">All reports</a> · <a href="../2026-10-zh/00_overview.html" lang="zh">中文</a>' in html
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "@import" not in html and "url(http" not in html
     assert 'counter(pages)' in html and "size: A4" in html
