@@ -247,6 +247,8 @@ def interval_scale(forecasts: pd.DataFrame, model: str, level: float, prior_rows
     a zero half-width on their side and an error beyond the slack cannot be covered and count as
     uncovered; 1.0 without rows.
     """
+    if forecasts is None or forecasts.empty or "model" not in forecasts:  # no backtest (too little history)
+        return 1.0
     f = forecasts[(forecasts["model"] == model) & forecasts["open"].astype(bool)]
     if f.empty:
         return 1.0

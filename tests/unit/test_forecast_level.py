@@ -119,3 +119,8 @@ def test_a_long_event_run_gets_a_centred_ramp():
     assert (ramp.loc["2026-11-01":"2026-11-03"] == 0).all()      # a 3-day run: no ramp, its mean effect only
     assert ramp.abs().sum() == pytest.approx(2.0)
     assert "ramp:promotion:Short" not in f.columns             # 6 days: shorter than RAMP_MIN_DAYS
+
+
+def test_interval_scale_without_a_backtest_leaves_intervals_alone():
+    # one month of history: the backtest has no origin, so its long table is empty and has no columns
+    assert interval_scale(pd.DataFrame(), "daily_regression", 0.8) == 1.0
