@@ -324,7 +324,8 @@ def build(req: _Request, *, progress: Callable[[str], Any] | None = print,
         shutil.rmtree(tmp / ".logs", ignore_errors=True)
         shutil.rmtree(tmp / ".tmp", ignore_errors=True)
         stage.at(f"publishing {name}", final)
-        publish(tmp, final)
+        navigation.write_archive(out_dir)  # so that every published pack's "All months" link resolves, even if
+        publish(tmp, final)                 # the run is killed between the swap and the update below
         try:
             navigation.write_archive(out_dir)
         except OSError as e:  # the pack is published; only the list of months is stale

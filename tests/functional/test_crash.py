@@ -164,7 +164,7 @@ def test_kills_at_every_stage_never_expose_a_half_written_month(tmp_path, fixtur
     run = Run(out, fixture_data, env, "swapped")
     run.wait_for(run.flag.exists, "the swap")
     run.kill()
-    assert visible(out) == ["2026-10"] and digest(out / "2026-10") != good
+    assert visible(out) == ["2026-10", "index.html"] and digest(out / "2026-10") != good
     complete(out / "2026-10")
     assert digest(out / f".2026-10.tmp-{run.proc.pid}") == good                    # the old pack, hidden
     new = digest(out / "2026-10")
@@ -174,7 +174,7 @@ def test_kills_at_every_stage_never_expose_a_half_written_month(tmp_path, fixtur
     run.wait_for(run.flag.exists, "the first rename")
     run.kill()
     fourth = run.proc.pid
-    assert visible(out) == []
+    assert visible(out) == ["index.html"]                  # the list of months, written before the swap
     assert digest(out / f".2026-10.old-{fourth}") == new
     complete(out / f".2026-10.tmp-{fourth}")
 
@@ -189,7 +189,7 @@ def test_kills_at_every_stage_never_expose_a_half_written_month(tmp_path, fixtur
     assert notes[2] == (f"ccnb: note: removed the temporary folder .2026-10.tmp-{fourth} of a run that did not "
                         f"finish (pid {fourth})")
     assert len(notes) == 3
-    assert visible(out) == ["2026-10"] and hidden(out) == []
+    assert visible(out) == ["2026-10", "index.html"] and hidden(out) == []
     complete(out / "2026-10")
     record = json.loads((out / "2026-10" / "run.json").read_text(encoding="utf-8"))
     assert record["notes"] == [n.removeprefix("ccnb: note: ") for n in notes]

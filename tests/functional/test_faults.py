@@ -36,7 +36,7 @@ SLOW_CHECK = textwrap.dedent("""
     from ccnb.core import config
     from ccnb.pipeline import check
 
-    def slow(data_dir, month, timezone):
+    def slow(data_dir, month, timezone, sources=None):
         half_built = Path(config.CACHE_DIR) / f"0123abcd.tmp-{os.getpid()}-1.duckdb"
         half_built.write_bytes(b"half a cache")
         Path(os.environ["CCNB_TEST_FLAG"]).write_text(str(os.getpid()))
