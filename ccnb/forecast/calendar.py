@@ -19,7 +19,7 @@ Columns of :func:`day_features` (one row per date):
 ``holiday``
     the day lies in a *holiday period*: a run of non-working days (holidays, and weekend
     days that are not make-up workdays) containing at least one holiday. The weekend days
-    are the center's (``weekend``: ``forecast.weekend_days``, Saturday and Sunday by default).
+    are the center's (``weekend``: ``center.weekend``, Saturday and Sunday by default).
 ``holiday_name``
     the period's name (its most common holiday name, parentheses dropped), else ``""``.
 ``makeup``

@@ -14,7 +14,7 @@
   had any contact. A holiday the history does not cover is never forecast as closed: it
   follows the calendar's kind, i.e. the holiday day type (effects and profile learned from
   the holidays with calls) when the history has holidays with calls, else its weekday;
-* the center's week: ``settings.weekend_days`` (0 = Monday) are the weekend days that
+* the center's week: ``settings.weekend_days`` (0 = Monday; from ``center.weekend``) are the weekend days that
   form holiday periods and the weekend profile;
 * the day table: total, ``closed``, ``partial`` and ``valid`` per day. A day is
   *partial* (data missing, not a quiet day) when it is the first or last day and
@@ -65,8 +65,8 @@ class Settings:
             for name in cls.__dataclass_fields__:
                 if hasattr(f, name):
                     kw[name] = getattr(f, name)
-        if "weekend_days" in kw:
-            kw["weekend_days"] = tuple(int(x) for x in kw["weekend_days"])
+        if params is not None and getattr(params, "center", None) is not None:
+            kw["weekend_days"] = params.center.weekend_days  # the center's week (center.weekend)
         kw.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**kw)
 

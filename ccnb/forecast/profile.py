@@ -4,7 +4,7 @@
 holiday, make-up workday): pooled counts of the last ``profile_weeks`` weeks of valid
 days, shrunk towards the pooled weekday or weekend profile with weight
 ``n / (n + profile_shrink)`` (n = days of that type), so that a weekday seen on few days
-borrows strength. Weekday and weekend are the center's (``forecast.weekend_days``).
+borrows strength. Weekday and weekend are the center's (``center.weekend``).
 
 **Interval uncertainty**: log daily volume Student t (``DAILY_T_DF`` degrees of freedom)
 scaled by the daily model's forecast standard deviation; within the day, counts are negative

@@ -42,16 +42,6 @@ class Forecast(Section):
                                  "for each lead's persistence.")
     level_min_pairs: int = Field(30, ge=1, description="Pairs of history days needed to measure a lead's "
                                  "persistence (fewer: the recent level is kept).")
-    weekend_days: list[int] = Field(default_factory=lambda: [5, 6],
-                                    description="The center's weekend days, 0 = Monday ... 6 = Sunday (holiday "
-                                                "periods, weekday and weekend profiles).")
-
-    @field_validator("weekend_days")
-    @classmethod
-    def _weekdays(cls, v: list[int]) -> list[int]:
-        if any(d < 0 or d > 6 for d in v) or len(set(v)) != len(v) or len(v) > 6:
-            raise ValueError("weekend_days: distinct weekdays 0 (Monday) .. 6 (Sunday), at most six")
-        return sorted(v)
 
 
 class Staffing(Section):

@@ -19,6 +19,10 @@ class Queue(Section):
     name_zh: str | None = Field(None, description="Chinese display name.")
 
 
+#: Day names of ``center.weekend``, Monday first (``datetime.weekday()`` order).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 class Center(Section):
     name: str = "Sample Center"
     name_zh: str | None = None
@@ -26,7 +30,23 @@ class Center(Section):
     country: str = Field("CN", description="ISO country for public holidays (holidays package).")
     currency: str = "CNY"
     interval_minutes: Literal[15, 30] = 30
+    weekend: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["sat", "sun"],
+        description="The center's days off (e.g. [fri, sat] or [sat, sun]): day types and holiday periods of the "
+                    "forecast, the weekday/weekend profiles, the schedule's weekend shifts and opening hours.")
     queues: dict[str, Queue] = Field(default_factory=dict)
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekend(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v) or len(v) > 6:
+            raise ValueError("weekend: distinct days (mon .. sun), at least one working day left")
+        return sorted(v, key=WEEKDAYS.index)
+
+    @property
+    def weekend_days(self) -> tuple[int, ...]:
+        """The weekend as weekday numbers, 0 = Monday ... 6 = Sunday."""
+        return tuple(WEEKDAYS.index(d) for d in self.weekend)
 
     @field_validator("timezone")
     @classmethod

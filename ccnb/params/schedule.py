@@ -89,7 +89,7 @@ class WeeklyRules(Section):
 class OpeningHours(Section):
     weekdays: tuple[str, str] = Field(("06:00", "24:00"), description="Open from, to (HH:MM) on working days.")
     weekend: tuple[str, str] = Field(("06:00", "24:00"), description="Open from, to (HH:MM) on the center's weekend days "
-                                                              "(forecast.weekend_days).")
+                                                              "(center.weekend).")
 
     @field_validator("weekdays", "weekend")
     @classmethod

@@ -33,6 +33,10 @@ NQ = len(QUEUES)
 EPOCH = dt.date(1970, 1, 1)
 
 
+#: The sample center's days off (0 = Monday): Saturday and Sunday, as its params say (``center.weekend``).
+SAMPLE_WEEKEND = (5, 6)
+
+
 def ordinal(d: dt.date) -> int:
     return (d - EPOCH).days
 
@@ -128,7 +132,7 @@ def build_calendar(first: dt.date, last: dt.date, seed: int, outage_months: set[
     dow = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     is_listed = np.array([d in listed for d in days])
     is_workday = np.array([d in workdays for d in days])
-    off = is_listed | ((dow >= 5) & ~is_workday)
+    off = is_listed | (np.isin(dow, SAMPLE_WEEKEND) & ~is_workday)
     actual = np.ones((n_all, NQ))
     planned = np.ones((n_all, NQ))
     eff_dow = dow.copy()

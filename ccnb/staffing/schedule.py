@@ -53,10 +53,10 @@ def schedule_params(params):
 
 
 def center_weekend(params) -> tuple[int, ...]:
-    """The center's weekend days (0 = Monday): ``forecast.weekend_days``, the one source the forecast's
+    """The center's weekend days (0 = Monday): ``center.weekend``, the one source the forecast's
     weekday/weekend profiles also read; Saturday and Sunday when only a ``Schedule`` section is given."""
-    fc = getattr(params, "forecast", None)
-    return tuple(int(d) for d in fc.weekend_days) if fc is not None else DEFAULT_WEEKEND
+    center = getattr(params, "center", None)
+    return center.weekend_days if center is not None else DEFAULT_WEEKEND
 
 
 @dataclass

@@ -25,7 +25,7 @@ from scipy import sparse
 
 from ccnb.params.schedule import minutes_of
 
-#: The weekend when only a ``staffing.schedule`` section is given (full params: ``forecast.weekend_days``).
+#: The weekend when only a ``staffing.schedule`` section is given (full params: ``center.weekend``).
 DEFAULT_WEEKEND = (5, 6)
 
 
@@ -49,7 +49,7 @@ def _is_weekend(day: pd.Timestamp, weekend) -> bool:
 
 def open_minutes(days: pd.DatetimeIndex, sched, weekend=DEFAULT_WEEKEND) -> np.ndarray:
     """Boolean per minute of the horizon (from the first day's midnight): is the center open.
-    ``weekend``: the center's weekend days, 0 = Monday (``forecast.weekend_days``)."""
+    ``weekend``: the center's weekend days, 0 = Monday (``center.weekend``)."""
     out = np.zeros(len(days) * 1440, bool)
     for i, d in enumerate(days):
         span = sched.opening_hours.weekend if _is_weekend(d, weekend) else sched.opening_hours.weekdays

@@ -166,3 +166,18 @@ def test_weekend_days_come_from_the_center_week():
     assert list(fs.index[fs["post1"]]) == [pd.Timestamp("2026-01-11")]
     ss = day_features(days, cal, None)
     assert list(ss.index[ss["holiday"]]) == [pd.Timestamp("2026-01-08")] and not ss["post1"].any()
+
+
+def test_the_center_week_reaches_the_forecast_and_the_schedule():
+    from ccnb.forecast.history import Settings
+    from ccnb.params import ParamsError, load_params
+    from ccnb.staffing.schedule import center_weekend
+
+    prm = load_params(overrides={"center": {"weekend": ["sat", "fri"]}})
+    assert prm.center.weekend == ["fri", "sat"]
+    assert Settings.from_params(prm).weekend_days == (4, 5) == center_weekend(prm)
+    assert Settings.from_params(load_params()).weekend_days == (5, 6)
+    with pytest.raises(ParamsError, match="weekend"):
+        load_params(overrides={"center": {"weekend": ["sat", "sat"]}})
+    with pytest.raises(ParamsError, match="weekend"):
+        load_params(overrides={"center": {"weekend": ["saturday"]}})

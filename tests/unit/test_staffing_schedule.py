@@ -311,7 +311,7 @@ def test_minimum_rest_between_shifts():
 
 
 def test_the_weekend_is_the_forecasts():
-    # one source: forecast.weekend_days. With a Friday-Saturday weekend open 10:00-14:00, Friday 08:00-09:00
+    # one source: center.weekend. With a Friday-Saturday weekend open 10:00-14:00, Friday 08:00-09:00
     # cannot be reached by any shift; with the default Saturday-Sunday weekend it is a working day, open from 08:00
     params = load_params()
     params.staffing.schedule = _two_types(opening_hours={"weekdays": ("08:00", "18:00"), "weekend": ("10:00", "14:00")})
@@ -319,7 +319,7 @@ def test_the_weekend_is_the_forecasts():
     req = _req({"08:00-09:00": 1}, day=friday)
     assert plan_shifts(req, params, 3600).coverage.set_index("interval_start").at[friday + pd.Timedelta("8h"),
                                                                                     "reachable"]
-    params.forecast.weekend_days = [4, 5]
+    params.center.weekend = ["fri", "sat"]
     p = plan_shifts(req, params, 3600)
     assert not p.coverage.set_index("interval_start").at[friday + pd.Timedelta("8h"), "reachable"]
     assert p.paid_hours == 0.0
