@@ -144,8 +144,8 @@ INTERACTIONS = Table(
                absent="false"),
         Column("reason", "string", "Contact reason / disposition code (e.g. billing_question).", nullable=True),
         Column("resolved", "bool", "Agent marked the issue resolved at the end of the contact.", nullable=True),
-        Column("converted", "bool", "A sale or sign-up resulted from the contact; empty when not recorded.",
-               nullable=True),
+        Column("converted", "bool", "A sale or sign-up resulted from the contact (false when the source lacks it, "
+               "recorded as lacking: conversion is then not available).", absent="false"),
     ),
     rules=(
         Rule("end_after_arrival", "end_ts >= arrival_ts", "end_ts not before arrival_ts"),

@@ -78,7 +78,7 @@ def test_the_cron_line_runs_as_written(tmp_path, fixture_data, test_cache):
         ("2026-10", "last", "2026-11-01", "ok")
     assert record["params"]["sources"][-1] == str(params)
     assert "Cron Center" in (pack / "index.html").read_text(encoding="utf-8")
-    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["2026-10"]
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["2026-10", "index.html"]  # the pack, the list of months
 
 
 # --------------------------------------------------------------------------- Airflow
@@ -181,7 +181,7 @@ def test_a_backfill_builds_each_month_and_reports_the_one_without_data(tmp_path,
                       f"(interactions.csv), column arrival_ts: no contacts in 2026-11 (the data covers 2026-09-10 to "
                       f"2026-10-20); expected contacts arriving in 2026-11\n")
     assert stdout.splitlines()[-1] == "backfill 2026-09..2026-11: 2 pack(s) built, 1 failed (2026-11)"
-    assert sorted(p.name for p in out.iterdir()) == ["2026-09", "2026-10"]
+    assert sorted(p.name for p in out.iterdir()) == ["2026-09", "2026-10", "index.html"]
     for month in ("2026-09", "2026-10"):
         record = runrecord.read(out / month / "run.json")
         assert (record["month"], record["month_spec"], record["outcome"], record["exit_code"]) == \
