@@ -55,19 +55,28 @@ PARENT = textwrap.dedent("""
 """)
 
 
+def _start_slow_check(argv: list[str], env: dict, flag: Path) -> subprocess.Popen:
+    """``ccnb <argv>`` whose checking process (SLOW_CHECK) writes its pid to ``flag`` and then waits."""
+    return subprocess.Popen([sys.executable, "-c", PARENT, SLOW_CHECK, *argv], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _checking(proc: subprocess.Popen, flag: Path) -> tuple[int, list]:
+    """Wait until the checking process runs: its pid and the run's child processes."""
+    while not flag.exists():
+        assert proc.poll() is None, proc.communicate()
+        psutil.wait_procs([psutil.Process(proc.pid)], timeout=0.05)
+    return int(flag.read_text()), psutil.Process(proc.pid).children(recursive=True)
+
+
 def test_kill_9_during_validation_leaves_no_process_and_no_file(tmp_path, fixture_data, test_cache):
     flag = tmp_path / "checking"
     out = tmp_path / "reports"
     env = dict(os.environ, CCNB_CACHE=str(test_cache), CCNB_TEST_FLAG=str(flag))
     argv = ["report", "--month", "2026-10", "--data", str(fixture_data), "--out", str(out), "--notebooks", str(OK)]
-    proc = subprocess.Popen([sys.executable, "-c", PARENT, SLOW_CHECK, *argv], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _start_slow_check(argv, env, flag)
     try:
-        while not flag.exists():
-            assert proc.poll() is None, proc.communicate()
-            psutil.wait_procs([psutil.Process(proc.pid)], timeout=0.05)
-        worker = int(flag.read_text())
-        children = psutil.Process(proc.pid).children(recursive=True)
+        worker, children = _checking(proc, flag)
         assert worker in [c.pid for c in children]
         assert list(test_cache.glob(f"*.tmp-{worker}-*"))          # the check is half-way
         proc.send_signal(signal.SIGKILL)
@@ -95,14 +104,9 @@ def test_stopping_the_run_during_validation_stops_the_check(tmp_path, fixture_da
     env = dict(os.environ, CCNB_CACHE=str(test_cache), CCNB_TEST_FLAG=str(flag))
     argv = ["report", "--month", "2026-10", "--data", str(fixture_data), "--out", str(tmp_path / "out"),
             "--notebooks", str(OK)]
-    proc = subprocess.Popen([sys.executable, "-c", PARENT, SLOW_CHECK, *argv], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _start_slow_check(argv, env, flag)
     try:
-        while not flag.exists():
-            assert proc.poll() is None, proc.communicate()
-            psutil.wait_procs([psutil.Process(proc.pid)], timeout=0.05)
-        worker = int(flag.read_text())
-        children = psutil.Process(proc.pid).children(recursive=True)
+        worker, children = _checking(proc, flag)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     finally:
