@@ -130,6 +130,11 @@ def _exporter():
     return exporter
 
 
+def _links(nav: Sequence[tuple]) -> list[tuple]:
+    """Navigation links as ``(href, text, lang or None)`` (``lang`` may be left out)."""
+    return [tuple(x) + (None,) * (3 - len(x)) for x in nav]
+
+
 def to_html(executed_ipynb: str | Path, html_path: str | Path, lang: str = "en", title: str | None = None, *,
             subtitle: str = "", nav: Sequence[tuple] = (), generated: _dt.datetime | None = None) -> Path:
     """Render an executed notebook as a manager's HTML page (no code, no prompts, offline).
@@ -156,7 +161,7 @@ def to_html(executed_ipynb: str | Path, html_path: str | Path, lang: str = "en",
             "version": __version__,
             "css": _css("report.css"),
             "print_css": page_css(lang, left=title, right=subtitle, footer=footer),
-            "nav": [tuple(x) + (None,) * (3 - len(x)) for x in nav],
+            "nav": _links(nav),
             "footer": footer,
         },
         "metadata": {"name": title},
@@ -355,7 +360,7 @@ def index_html(pack_dir: str | Path, month: str, lang: str, entries: Sequence[Ma
         data_label=t("report.data_source", lang, data=data_label) if data_label else None,
         params_label=t("report.params_source", lang, params=params_label) if params_label else None,
         data_title=t("intake.title", lang),
-        nav=[tuple(x) + (None,) * (3 - len(x)) for x in nav],
+        nav=_links(nav),
         data_notes=list(data_notes),
     )
     out = pack_dir / "index.html"
